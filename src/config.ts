@@ -11,6 +11,8 @@ export type Config = Readonly<{
   publicUrl: string;
   kvPrefix: string;
   logLevel: LogLevel;
+  /** Bearer token for Petrel's operator routes (cancel, rerun, gateway); those routes refuse all when unset. */
+  apiToken?: string;
   nomad: Readonly<{
     addr: string;
     token?: string;
@@ -50,15 +52,17 @@ const boolean = z.enum(["1", "0", "true", "false", "TRUE", "FALSE", "True", "Fal
 const kvPrefix = z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "expected a Consul key path without leading or trailing '/'");
 
 /** Parses one variable with a schema, turning a zod failure into a ConfigError. */
-function read<T>(env: Env, variable: string, schema: z.ZodType<T>): T | undefined {
+function read<T>(env: Env, variable: string, schema: z.ZodType<T>, { secret = false } = {}): T | undefined {
   const raw = env[variable];
-  return raw === undefined || raw === "" ? undefined : check(variable, raw, schema);
+  return raw === undefined || raw === "" ? undefined : check(variable, raw, schema, { secret });
 }
 
-function check<T>(variable: string, raw: string, schema: z.ZodType<T>): T {
+/** A secret's value is never repeated in the error that rejects it. */
+function check<T>(variable: string, raw: string, schema: z.ZodType<T>, { secret = false } = {}): T {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw new ConfigError(variable, `${parsed.error.issues[0]?.message ?? "invalid"} (got '${raw}')`);
+  const problem = parsed.error.issues[0]?.message ?? "invalid";
+  throw new ConfigError(variable, secret ? problem : `${problem} (got '${raw}')`);
 }
 
 function readPem(env: Env, variable: string): string | undefined {
@@ -100,6 +104,7 @@ export function readConfig(env: Env = process.env): Config {
     publicUrl: stripSlash(read(env, "PETREL_URL", httpUrl) ?? `http://${reachableHost}:${port}`),
     kvPrefix: read(env, "PETREL_KV_PREFIX", kvPrefix) ?? "petrel",
     logLevel: read(env, "PETREL_LOG_LEVEL", z.enum(logLevels, `expected one of ${logLevels.join(", ")}`)) ?? "info",
+    ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {
       addr: stripSlash(read(env, "NOMAD_ADDR", httpUrl) ?? "http://127.0.0.1:4646"),
       ...optional("token", read(env, "NOMAD_TOKEN", z.string())),

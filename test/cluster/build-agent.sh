@@ -19,13 +19,15 @@ case "$name" in
     module=github.com/hashicorp/nomad version=v1.11.3
     # The api module is not inside the nomad zip; this revision compiles with v1.11.3.
     nomad_api=v0.0.0-20260907080526-08ef8f3d26da
-    tags="" cgo=0 ;;
+    # cgo: the exec driver (isolated builds as an unprivileged user) is only
+    # registered in a cgo build; without it Nomad has raw_exec alone.
+    tags="" cgo=1 flavor=-cgo ;;
   consul) module=github.com/hashicorp/consul version=v1.20.6 tags="" cgo=0 ;;
   gitea)  module=code.gitea.io/gitea version=v1.24.6 tags="sqlite sqlite_unlock_notify" cgo=1 ;;
   *) echo "build-agent.sh: unknown agent '$name' (nomad, consul or gitea)" >&2; exit 2 ;;
 esac
 
-out="$cache/agents/$name-$version"
+out="$cache/agents/$name-$version${flavor:-}"
 bin="$out/bin/$name"
 if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
 [[ -n "${PETREL_AGENT_LOOKUP_ONLY:-}" ]] && exit 1

@@ -80,6 +80,7 @@ describe("readConfig", () => {
     [{ PETREL_URL: "ftp://x" }, "PETREL_URL", "http"],
     [{ PETREL_KV_PREFIX: "/leading" }, "PETREL_KV_PREFIX", "Consul key path"],
     [{ PETREL_LOG_LEVEL: "loud" }, "PETREL_LOG_LEVEL", "expected one of"],
+    [{ PETREL_API_TOKEN: "short" }, "PETREL_API_TOKEN", "at least 16"],
     [{ NOMAD_ADDR: "nomad:4646" }, "NOMAD_ADDR", "http"],
     [{ NOMAD_SKIP_VERIFY: "maybe" }, "NOMAD_SKIP_VERIFY", "true or false"],
     [{ CONSUL_HTTP_ADDR: "http://" }, "CONSUL_HTTP_ADDR", "URL"],
@@ -99,5 +100,6 @@ describe("readConfig", () => {
   it("never repeats a token in an error", () => {
     const error = configError({ NOMAD_TOKEN: "s3cr3t-token", NOMAD_ADDR: "bad" });
     expect(error.message).not.toContain("s3cr3t-token");
+    expect(configError({ PETREL_API_TOKEN: "tooshort" }).message).not.toContain("tooshort");
   });
 });
