@@ -48,7 +48,7 @@ job "builder" {
     # Petrel's additions: what a restarted Petrel needs to report the build's
     # status to the forge, and the single-use URL a trusted build redeems for
     # its secrets. Secrets themselves never appear here.
-    meta_optional = ["SECRETS_URL", "FORGE", "FORGE_URL", "FORGE_REPO", "STATUS_CONTEXT", "SENDER", "DELIVERY"]
+    meta_optional = ["SECRETS_URL", "FORGE", "FORGE_URL", "FORGE_REPO", "STATUS_CONTEXT", "SENDER", "DELIVERY", "EVENT", "PR", "TRUSTED", "TRUST_REASON"]
   }
 
   group "runner" {

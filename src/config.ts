@@ -13,6 +13,8 @@ export type Config = Readonly<{
   logLevel: LogLevel;
   /** Bearer token for Petrel's operator routes (cancel, rerun, gateway); those routes refuse all when unset. */
   apiToken?: string;
+  /** How long a trusted build's single-use secrets URL stays valid: it must outlast the build's wait in Nomad's queue. */
+  secretsTtlSeconds: number;
   nomad: Readonly<{
     addr: string;
     token?: string;
@@ -104,6 +106,7 @@ export function readConfig(env: Env = process.env): Config {
     publicUrl: stripSlash(read(env, "PETREL_URL", httpUrl) ?? `http://${reachableHost}:${port}`),
     kvPrefix: read(env, "PETREL_KV_PREFIX", kvPrefix) ?? "petrel",
     logLevel: read(env, "PETREL_LOG_LEVEL", z.enum(logLevels, `expected one of ${logLevels.join(", ")}`)) ?? "info",
+    secretsTtlSeconds: read(env, "PETREL_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(10, "expected at least 10 seconds").max(86_400, "expected at most 86400 seconds (a day)")) ?? 1800,
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {
       addr: stripSlash(read(env, "NOMAD_ADDR", httpUrl) ?? "http://127.0.0.1:4646"),

@@ -5,14 +5,49 @@ import { consulCall, type Consul } from "./client.js";
  * A repository's CI settings, stored in Consul KV in Albatros' shape so an
  * Albatros config keeps working: unknown keys are kept, not rejected.
  */
+const jobId = z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected a Nomad job id");
+const flavor = z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected a flavor name (letters, digits, _ . -)");
+const globs = z.array(z.string().min(1)).min(1, "expected at least one pattern");
+const flavors = z.array(flavor).min(1, "expected at least one flavor");
+
 export const repoConfigSchema = z.looseObject({
-  hook: z.looseObject({ token: z.string().min(1, "hook.token must not be empty") }),
+  hook: z
+    .looseObject({
+      /** Albatros' shared token: `?token=` on the hook URL, or GitLab's X-Gitlab-Token. */
+      token: z.string().min(1, "hook.token must not be empty").optional(),
+      /** Gitea's webhook secret (HMAC-SHA256 of the body), or GitLab's secret token. */
+      secret: z.string().min(1, "hook.secret must not be empty").optional(),
+    })
+    .refine((hook) => hook.token !== undefined || hook.secret !== undefined, "needs a token or a secret"),
   gitea: z.looseObject({ url: z.url(), token: z.string() }).optional(),
-  trusted: z.looseObject({ senders: z.array(z.string()).default([]) }).optional(),
+  gitlab: z.looseObject({ url: z.url(), token: z.string(), project: z.union([z.string(), z.number()]).optional() }).optional(),
+  trusted: z
+    .looseObject({
+      senders: z.array(z.string()).default([]),
+      /** When set, only pushes to (and pull requests into) these branches may be trusted. */
+      branches: globs.optional(),
+      /** When set, only these tags may be trusted. */
+      tags: globs.optional(),
+    })
+    .optional(),
   inject: z.string().optional(),
+  /** The builder job of every flavor not named in `builders`. */
+  builder: jobId.default("builder"),
+  builders: z.record(flavor, jobId).optional(),
+  /** Untrusted builds go here when set, to a builder with less access. */
+  untrustedBuilder: jobId.optional(),
+  /** Which refs build on push; all when unset. */
+  branches: globs.optional(),
+  tags: globs.optional(),
+  /** The flavors each event builds, one child each; `["default"]` when unset. */
+  flavors: z.looseObject({ push: flavors.optional(), tag: flavors.optional(), pull_request: flavors.optional() }).optional(),
+  /** Stop an older running build of the same branch or pull request when a newer commit arrives. */
+  autoCancel: z.boolean().default(true),
 });
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
+/** A config as written by hand: defaults may be left out. */
+export type RepoConfigInput = z.input<typeof repoConfigSchema>;
 
 /** A config read from KV that does not have the expected shape. */
 export class RepoConfigError extends Error {
@@ -57,7 +92,7 @@ export function parseRepoConfig(key: string, text: string): RepoConfig {
 }
 
 /** Stores a config under the URL-safe key, the form that never nests folders. */
-export async function writeRepoConfig(consul: Consul, prefix: string, cloneUrl: string, config: RepoConfig): Promise<string> {
+export async function writeRepoConfig(consul: Consul, prefix: string, cloneUrl: string, config: RepoConfigInput): Promise<string> {
   const key = repoConfigKeys(prefix, cloneUrl)[1];
   await consulCall(`PUT kv ${key}`, () => consul.kv.set(key, JSON.stringify(config)));
   return key;

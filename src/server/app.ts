@@ -1,13 +1,20 @@
 import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
+import type { Config } from "../config.js";
 import type { Consul } from "../consul/client.js";
+import { createBuildDispatcher } from "../dispatch/dispatch-builds.js";
 import type { Logger } from "../log.js";
+import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
+import { createSingleUse } from "../single-use/single-use.js";
 import { errorHandler, notFound } from "./errors.js";
 import { healthRoutes } from "./health.js";
+import { hookRoutes } from "./hook.js";
+import { metricsRoutes } from "./metrics.js";
+import { secretsRoutes } from "./secrets.js";
 
-export type AppDeps = { nomad: Nomad; consul: Consul; logger: Logger };
+export type AppDeps = { config: Config; nomad: Nomad; consul: Consul; logger: Logger; metrics?: Metrics };
 
 /** The HTTP surface, built from its dependencies so tests can aim it at any cluster. */
 export function createApp(deps: AppDeps): Express {
@@ -20,7 +27,14 @@ export function createApp(deps: AppDeps): Express {
       genReqId: (req) => header(req.headers["x-gitea-delivery"]) ?? header(req.headers["x-gitlab-event-uuid"]) ?? randomUUID(),
     }),
   );
+  const { config, nomad, consul } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const singleUse = createSingleUse({ consul, prefix: config.kvPrefix });
+  const dispatchBuilds = createBuildDispatcher({ nomad, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(healthRoutes(deps));
+  app.use(metricsRoutes({ metrics }));
+  app.use(hookRoutes({ consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics }));
+  app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
   app.use(notFound);
   app.use(errorHandler);
   return app;

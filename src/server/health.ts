@@ -12,7 +12,8 @@ const timeoutMs = 3_000;
  */
 export function healthRoutes({ nomad, consul }: { nomad: Nomad; consul: Consul }): Router {
   const router = Router();
-  router.get("/healthz", async (_req, res) => {
+  // /readyz is what a load balancer asks before sending hooks; both answer the same today.
+  router.get(["/healthz", "/readyz"], async (_req, res) => {
     const [nomadCheck, consulCheck] = await Promise.all([
       check(() => nomad.leader()),
       check(() => consulCall("status leader", () => consul.status.leader())),

@@ -8,7 +8,7 @@ import { createApp } from "./app.js";
 /** `petrel serve`: listen until SIGINT/SIGTERM, then finish open requests and exit. */
 export async function serve(config: Config): Promise<Server> {
   const logger = createLogger(config.logLevel);
-  const app = createApp({ nomad: createNomad(config.nomad), consul: createConsul(config.consul), logger });
+  const app = createApp({ config, nomad: createNomad(config.nomad), consul: createConsul(config.consul), logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.listen.port, config.listen.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),

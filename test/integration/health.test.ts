@@ -14,7 +14,7 @@ afterAll(() => servers.forEach((server) => server.close()));
 
 /** Petrel's app on a free port, aimed at whatever Nomad and Consul the config names. */
 async function startPetrel(config: ReturnType<typeof readConfig>): Promise<string> {
-  const app = createApp({ nomad: createNomad(config.nomad), consul: createConsul(config.consul), logger: createLogger("silent") });
+  const app = createApp({ config, nomad: createNomad(config.nomad), consul: createConsul(config.consul), logger: createLogger("silent") });
   const server = app.listen(0, "127.0.0.1");
   servers.push(server);
   await new Promise((resolve) => server.once("listening", resolve));

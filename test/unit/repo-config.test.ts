@@ -17,16 +17,20 @@ describe("repo config keys", () => {
 describe("parseRepoConfig", () => {
   it("accepts the example config and keeps keys it doesn't know", () => {
     const text = readFileSync(new URL("../../example/repo-config.json", import.meta.url), "utf8");
-    const withExtra = JSON.stringify({ ...JSON.parse(text), gitlab: { url: "https://gitlab.example.org" } });
+    const withExtra = JSON.stringify({ ...JSON.parse(text), owner: { team: "infra" } });
     const config = parseRepoConfig("k", withExtra);
     expect(config.hook.token).toBe("change-me-to-a-long-random-string");
     expect(config.trusted?.senders).toEqual(["alice", "bob"]);
-    expect(config).toHaveProperty("gitlab.url", "https://gitlab.example.org");
+    expect(config).toHaveProperty("owner.team", "infra");
   });
 
   it.each([
     ["not json", "not JSON"],
     ["{}", "hook"],
+    ['{"hook":{}}', "hook: needs a token or a secret"],
+    ['{"hook":{"secret":"s"},"builders":{"arm64":"no spaces"}}', "builders.arm64: expected a Nomad job id"],
+    ['{"hook":{"secret":"s"},"flavors":{"push":[]}}', "flavors.push: expected at least one flavor"],
+    ['{"hook":{"secret":"s"},"autoCancel":"yes"}', "autoCancel"],
     ['{"hook":{"token":""}}', "hook.token must not be empty"],
     ['{"hook":{"token":"t"},"gitea":{"url":"nope","token":"x"}}', "gitea.url"],
     ['{"hook":{"token":"t"},"trusted":{"senders":"alice"}}', "trusted.senders"],

@@ -1,0 +1,53 @@
+import type { RepoConfig } from "../consul/repo-config.js";
+import type { BuildRequest } from "../forge/build-request.js";
+import type { Nomad } from "../nomad/client.js";
+import type { SingleUse } from "../single-use/single-use.js";
+import type { TrustDecision } from "../trust.js";
+import { toBuildMeta } from "./build-meta.js";
+import { createBuilderMetaKeys, onlyKeys } from "./builder-meta-keys.js";
+import { createIdempotentDispatch } from "./idempotent-dispatch.js";
+
+export type DispatchedBuild = { flavor: string; builder: string; job: string; created: boolean };
+
+export type BuildDispatcherDeps = {
+  nomad: Nomad;
+  singleUse: SingleUse;
+  /** Petrel's public base URL: secrets URLs point there. */
+  publicUrl: string;
+  secretsTtlSeconds: number;
+};
+
+export type DispatchOptions = {
+  flavors: string[];
+  trust: TrustDecision;
+  /** The forge's delivery id: a redelivery answers the builds it made the first time. */
+  delivery: string | undefined;
+};
+
+/** One builder child per flavor, on the trusted or untrusted builder, with a secrets URL only when trusted. */
+export function createBuildDispatcher({ nomad, singleUse, publicUrl, secretsTtlSeconds }: BuildDispatcherDeps) {
+  const dispatchOnce = createIdempotentDispatch(nomad);
+  const builderKeys = createBuilderMetaKeys(nomad);
+
+  async function secretsUrl(request: BuildRequest, config: RepoConfig, trust: TrustDecision): Promise<string | undefined> {
+    if (!trust.trusted || !config.inject) return undefined;
+    const token = await singleUse.issue({ purpose: "build", subject: request.cloneUrl, ttlSeconds: secretsTtlSeconds });
+    return `${publicUrl}/secrets/build/${token}`;
+  }
+
+  return async function dispatchBuilds(request: BuildRequest, config: RepoConfig, options: DispatchOptions): Promise<DispatchedBuild[]> {
+    return Promise.all(
+      options.flavors.map(async (flavor) => {
+        const builder = !options.trust.trusted && config.untrustedBuilder ? config.untrustedBuilder : (config.builders?.[flavor] ?? config.builder);
+        const meta = toBuildMeta(request, flavor, options.trust, options.delivery);
+        const secrets = await secretsUrl(request, config, options.trust);
+        if (secrets) meta.SECRETS_URL = secrets;
+        const token = options.delivery === undefined ? undefined : `${options.delivery}/${flavor}`;
+        const dispatched = await dispatchOnce(builder, onlyKeys(meta, await builderKeys(builder)), token);
+        return { flavor, builder, ...dispatched };
+      }),
+    );
+  };
+}
+
+export type DispatchBuilds = ReturnType<typeof createBuildDispatcher>;

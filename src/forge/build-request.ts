@@ -1,0 +1,53 @@
+/** What every forge's webhook is turned into; nothing downstream knows which forge it came from. */
+export type Forge = "gitea" | "gitlab";
+export type BuildEvent = "push" | "tag" | "pull_request";
+
+export type BuildRequest = {
+  forge: Forge;
+  event: BuildEvent;
+  /** The repository the hook is about: its config is looked up by this URL, and builds clone it. */
+  cloneUrl: string;
+  commit: string;
+  /**
+   * What the build script sees as BRANCH: a branch's short name, `refs/tags/<tag>`
+   * for a tag, and the forge's fetchable head ref for a pull request
+   * (`refs/pull/<n>/head`, `refs/merge-requests/<n>/head`), so a fork's branch
+   * named like one of ours is never mistaken for it.
+   */
+  branch: string;
+  /** The login of whoever caused the event. */
+  sender: string;
+  /** Base URL of the forge's web/API and the repository's id there (owner/name, or GitLab's project id). */
+  forgeUrl: string;
+  forgeRepo: string;
+  pullRequest?: PullRequest;
+};
+
+export type PullRequest = {
+  number: number;
+  /** Whether the head lives in another repository; undefined when the payload can't tell. */
+  fromFork: boolean | undefined;
+  /** The author's login, when the payload names it. */
+  author: string | undefined;
+  targetBranch: string;
+};
+
+/** A well-formed hook that must not build, with the reason the forge will show. */
+export type IgnoredEvent = { ignored: string };
+
+export type HookOutcome = BuildRequest | IgnoredEvent;
+
+export const isIgnored = (outcome: HookOutcome): outcome is IgnoredEvent => "ignored" in outcome;
+
+/** A payload that lacks what its event needs, or has it in the wrong shape. */
+export class HookPayloadError extends Error {
+  readonly status = 400;
+  constructor(message: string) {
+    super(message);
+    this.name = "HookPayloadError";
+  }
+}
+
+const zeroCommit = /^0+$/;
+/** Forges send an all-zero commit when a ref is deleted. */
+export const isDeletion = (commit: string | null | undefined): boolean => !commit || zeroCommit.test(commit);

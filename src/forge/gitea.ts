@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { isDeletion, type HookOutcome } from "./build-request.js";
+import { forgeBase, parsePayload } from "./parse-payload.js";
+
+const user = z.looseObject({ login: z.string().min(1).optional(), username: z.string().min(1).optional() })
+  .refine((u) => u.login ?? u.username, "needs a login or username");
+const loginOf = (u: z.infer<typeof user>) => (u.login ?? u.username) as string;
+
+const repository = z.looseObject({ clone_url: z.string().min(1), full_name: z.string().min(1), html_url: z.string().min(1) });
+
+const pushSchema = z.looseObject({
+  ref: z.string().min(1),
+  after: z.string(),
+  head_commit: z.looseObject({ id: z.string().min(1) }).nullish(),
+  repository,
+  sender: user,
+});
+
+const repoRef = z.looseObject({ full_name: z.string().optional(), fork: z.boolean().optional() }).nullish();
+const side = z.looseObject({ ref: z.string().min(1), sha: z.string().min(1), repo_id: z.number().optional(), repo: repoRef });
+const pullRequestSchema = z.looseObject({
+  action: z.string().min(1),
+  number: z.number().int().positive(),
+  pull_request: z.looseObject({ head: side, base: side, user: user.optional() }),
+  repository,
+  sender: user,
+});
+
+const buildingActions = new Set(["opened", "reopened", "synchronized"]);
+
+/** A Gitea webhook (`X-Gitea-Event`) as a build request, or the reason it doesn't build. */
+export function parseGiteaHook(event: string, payload: unknown): HookOutcome {
+  switch (event) {
+    case "push":
+      return fromPush(parsePayload(pushSchema, payload, "gitea push"));
+    case "pull_request":
+      return fromPullRequest(parsePayload(pullRequestSchema, payload, "gitea pull_request"));
+    case "create":
+      // Gitea sends `push` for the same new branch or tag first: that one builds.
+      return { ignored: "create events don't build: the push event for the same ref does" };
+    case "delete":
+      return { ignored: "deleting a branch or tag doesn't build" };
+    default:
+      return { ignored: `gitea event '${event}' doesn't build` };
+  }
+}
+
+function fromPush(push: z.infer<typeof pushSchema>): HookOutcome {
+  if (isDeletion(push.after)) return { ignored: `${push.ref} was deleted` };
+  const tag = push.ref.startsWith("refs/tags/");
+  return {
+    forge: "gitea",
+    event: tag ? "tag" : "push",
+    cloneUrl: push.repository.clone_url,
+    // An annotated tag's `after` is the tag object; the commit is head_commit.
+    commit: push.head_commit?.id ?? push.after,
+    branch: tag ? push.ref : push.ref.replace(/^refs\/heads\//, ""),
+    sender: loginOf(push.sender),
+    forgeUrl: forgeBase(push.repository.html_url, push.repository.full_name),
+    forgeRepo: push.repository.full_name,
+  };
+}
+
+function fromPullRequest(hook: z.infer<typeof pullRequestSchema>): HookOutcome {
+  if (!buildingActions.has(hook.action)) return { ignored: `pull request action '${hook.action}' doesn't build` };
+  const { head, base } = hook.pull_request;
+  return {
+    forge: "gitea",
+    event: "pull_request",
+    cloneUrl: hook.repository.clone_url,
+    commit: head.sha,
+    branch: `refs/pull/${hook.number}/head`,
+    sender: loginOf(hook.sender),
+    forgeUrl: forgeBase(hook.repository.html_url, hook.repository.full_name),
+    forgeRepo: hook.repository.full_name,
+    pullRequest: {
+      number: hook.number,
+      fromFork: isFork(head, base),
+      author: hook.pull_request.user ? loginOf(hook.pull_request.user) : undefined,
+      targetBranch: base.ref,
+    },
+  };
+}
+
+type Side = z.infer<typeof side>;
+
+/** Older payloads carry only repo ids, some neither: then nobody can tell. */
+function isFork(head: Side, base: Side): boolean | undefined {
+  if (head.repo?.fork === true) return true;
+  if (head.repo?.full_name && base.repo?.full_name) return head.repo.full_name !== base.repo.full_name;
+  if (head.repo_id !== undefined && base.repo_id !== undefined) return head.repo_id !== base.repo_id;
+  return undefined;
+}

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { isDeletion, type HookOutcome } from "./build-request.js";
+import { forgeBase, parsePayload } from "./parse-payload.js";
+
+const project = z.looseObject({
+  id: z.number().int(),
+  git_http_url: z.string().min(1),
+  web_url: z.string().min(1),
+  path_with_namespace: z.string().min(1),
+});
+
+const pushSchema = z.looseObject({
+  ref: z.string().min(1),
+  checkout_sha: z.string().nullish(),
+  user_username: z.string().min(1),
+  project,
+});
+
+const mergeRequestSchema = z.looseObject({
+  user: z.looseObject({ id: z.number().int(), username: z.string().min(1) }),
+  project,
+  object_attributes: z.looseObject({
+    iid: z.number().int().positive(),
+    action: z.string().optional(),
+    oldrev: z.string().optional(),
+    author_id: z.number().int().optional(),
+    source_project_id: z.number().int(),
+    target_project_id: z.number().int(),
+    target_branch: z.string().min(1),
+    last_commit: z.looseObject({ id: z.string().min(1) }),
+  }),
+});
+
+/** Event names GitLab sends in `X-Gitlab-Event`; `Service Hook` leaves it to the payload's object_kind. */
+const byObjectKind: Record<string, string> = { push: "Push Hook", tag_push: "Tag Push Hook", merge_request: "Merge Request Hook" };
+
+/** A GitLab webhook (`X-Gitlab-Event`) as a build request, or the reason it doesn't build. */
+export function parseGitlabHook(event: string, payload: unknown): HookOutcome {
+  const kind = (payload as { object_kind?: unknown } | null)?.object_kind;
+  const resolved = event === "Service Hook" && typeof kind === "string" ? (byObjectKind[kind] ?? event) : event;
+  switch (resolved) {
+    case "Push Hook":
+      return fromPush(parsePayload(pushSchema, payload, "gitlab push"), "push");
+    case "Tag Push Hook":
+      return fromPush(parsePayload(pushSchema, payload, "gitlab tag push"), "tag");
+    case "Merge Request Hook":
+      return fromMergeRequest(parsePayload(mergeRequestSchema, payload, "gitlab merge request"));
+    default:
+      return { ignored: `gitlab event '${event}' doesn't build` };
+  }
+}
+
+function fromPush(push: z.infer<typeof pushSchema>, event: "push" | "tag"): HookOutcome {
+  if (isDeletion(push.checkout_sha)) return { ignored: `${push.ref} was deleted` };
+  return {
+    forge: "gitlab",
+    event,
+    cloneUrl: push.project.git_http_url,
+    commit: push.checkout_sha as string,
+    branch: event === "tag" ? push.ref : push.ref.replace(/^refs\/heads\//, ""),
+    sender: push.user_username,
+    forgeUrl: forgeBase(push.project.web_url, push.project.path_with_namespace),
+    forgeRepo: String(push.project.id),
+  };
+}
+
+function fromMergeRequest(hook: z.infer<typeof mergeRequestSchema>): HookOutcome {
+  const mr = hook.object_attributes;
+  const action = mr.action ?? "(none)";
+  const builds = action === "open" || action === "reopen" || (action === "update" && mr.oldrev !== undefined);
+  if (!builds) {
+    return { ignored: action === "update" ? "merge request update without new commits doesn't build" : `merge request action '${action}' doesn't build` };
+  }
+  return {
+    forge: "gitlab",
+    event: "pull_request",
+    cloneUrl: hook.project.git_http_url,
+    commit: mr.last_commit.id,
+    branch: `refs/merge-requests/${mr.iid}/head`,
+    sender: hook.user.username,
+    forgeUrl: forgeBase(hook.project.web_url, hook.project.path_with_namespace),
+    forgeRepo: String(hook.project.id),
+    pullRequest: {
+      number: mr.iid,
+      fromFork: mr.source_project_id !== mr.target_project_id,
+      // The payload names only the author's id: it is the sender's login when they are the same person.
+      author: mr.author_id === hook.user.id ? hook.user.username : undefined,
+      targetBranch: mr.target_branch,
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { type Consul } from "../consul/client.js";
+import { readRepoConfig, RepoConfigError, type RepoConfig } from "../consul/repo-config.js";
+import type { DispatchBuilds, DispatchedBuild } from "../dispatch/dispatch-builds.js";
+import { isIgnored, type BuildRequest, type HookOutcome } from "../forge/build-request.js";
+import { parseGiteaHook } from "../forge/gitea.js";
+import { parseGitlabHook } from "../forge/gitlab.js";
+import { decideTrust, type TrustDecision } from "../trust.js";
+import { authenticateHook } from "./authenticate-hook.js";
+import { HookError } from "./hook-error.js";
+import { header, identifyHook, repositoryUrl, type HookSource } from "./identify.js";
+import { selectFlavors } from "./select-flavors.js";
+
+export type HookInput = {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  query: { token?: string | undefined; flavor?: string | undefined };
+};
+
+export type HookResult =
+  | { outcome: "ignored"; source: HookSource; repo: string; reason: string }
+  | { outcome: "dispatched"; source: HookSource; repo: string; request: BuildRequest; trust: TrustDecision; builds: DispatchedBuild[] };
+
+export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds };
+
+/**
+ * One hook from bytes to builds: who sent it, which repository, is it
+ * authentic (checked against that repository's config, read anew every time),
+ * what it asks for, how far it is trusted, and the dispatched children.
+ */
+export function createHookHandler({ consul, kvPrefix, dispatchBuilds }: HookHandlerDeps) {
+  return async function handleHook({ headers, body, query }: HookInput): Promise<HookResult> {
+    const source = identifyHook(headers, query.token);
+    const payload = parseJson(body);
+    const repo = repositoryUrl(source.forge, payload);
+    const config = await repoConfig(consul, kvPrefix, repo);
+    authenticateHook(source, { headers, body, queryToken: query.token }, config);
+
+    const outcome = toOutcome(source, payload);
+    if (isIgnored(outcome)) return { outcome: "ignored", source, repo, reason: outcome.ignored };
+    const flavors = selectFlavors(outcome, config, query.flavor);
+    if (!Array.isArray(flavors)) return { outcome: "ignored", source, repo, reason: flavors.ignored };
+
+    const trust = decideTrust(outcome, config.trusted);
+    const delivery = header(headers, "x-gitea-delivery") ?? header(headers, "x-gitlab-event-uuid");
+    const builds = await dispatchBuilds(outcome, config, { flavors, trust, delivery });
+    return { outcome: "dispatched", source, repo, request: outcome, trust, builds };
+  };
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    throw new HookError(400, `the body is not JSON: ${(error as Error).message}`);
+  }
+}
+
+async function repoConfig(consul: Consul, prefix: string, repo: string): Promise<RepoConfig> {
+  try {
+    const config = await readRepoConfig(consul, prefix, repo);
+    if (!config) throw new HookError(404, `no Petrel config for repository ${repo}`);
+    return config;
+  } catch (error) {
+    // The repository's config is the operator's to fix; the sender did nothing wrong but can't be served.
+    if (error instanceof RepoConfigError) throw new HookError(422, error.message);
+    throw error;
+  }
+}
+
+function toOutcome(source: HookSource, payload: unknown): HookOutcome {
+  return source.forge === "gitea" ? parseGiteaHook(source.event, payload) : parseGitlabHook(source.event, payload);
+}

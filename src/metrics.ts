@@ -1,0 +1,30 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Petrel's Prometheus metrics, in a registry of their own so tests and replicas don't share counters. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "petrel_" });
+  return {
+    registry,
+    hooks: new Counter({
+      name: "petrel_hooks_total",
+      help: "Webhooks received, by forge, event and outcome (dispatched, ignored, or the HTTP status of a refusal).",
+      labelNames: ["forge", "event", "outcome"] as const,
+      registers: [registry],
+    }),
+    dispatches: new Counter({
+      name: "petrel_dispatches_total",
+      help: "Builder children dispatched, by whether Nomad created a new one or answered an earlier delivery's.",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    hookLatency: new Histogram({
+      name: "petrel_hook_dispatch_seconds",
+      help: "Time from a hook's arrival to its builds being dispatched.",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}

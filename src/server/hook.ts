@@ -1,0 +1,101 @@
+import express, { Router, type Request, type Response } from "express";
+import { createHookHandler, type HookHandlerDeps, type HookResult } from "../hook/handle-hook.js";
+import { HookError } from "../hook/hook-error.js";
+import { header } from "../hook/identify.js";
+import type { Metrics } from "../metrics.js";
+
+/** Forges send a few hundred kilobytes at most; GitLab trims pushes to 20 commits. */
+const maxBody = "2mb";
+
+/**
+ * POST /hook: a forge's webhook in, builder children out. Albatros' form
+ * (`?token=`) answers the job ids as text; the native forms answer JSON.
+ * Every refusal is a 4xx JSON naming the problem.
+ */
+export function hookRoutes(deps: HookHandlerDeps & { metrics: Metrics }): Router {
+  const handleHook = createHookHandler(deps);
+  const router = Router();
+  router.post(
+    "/hook",
+    (req, _res, next) => {
+      const type = header(req.headers, "content-type");
+      next(type && /^application\/json\b/i.test(type) ? undefined : new HookError(415, `expected Content-Type application/json (got ${type ?? "none"}); set the webhook's content type to JSON`));
+    },
+    express.raw({ type: () => true, limit: maxBody }),
+    async (req, res) => {
+      const started = performance.now();
+      let result: HookResult;
+      try {
+        result = await handleHook({ headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), query: queryOf(req) });
+      } catch (error) {
+        deps.metrics.hooks.inc({ ...metricLabels(req), outcome: refusalOutcome(error) });
+        throw error;
+      }
+      deps.metrics.hooks.inc({ ...metricLabels(req), outcome: result.outcome });
+      if (result.outcome === "ignored") {
+        req.log.info({ repo: result.repo, event: result.source.event, reason: result.reason }, "hook ignored");
+        res.status(202).json({ ignored: result.reason });
+        return;
+      }
+      deps.metrics.hookLatency.observe((performance.now() - started) / 1000);
+      for (const build of result.builds) deps.metrics.dispatches.inc({ result: build.created ? "created" : "existing" });
+      logDispatched(req, result);
+      answer(res, result);
+    },
+  );
+  return router;
+}
+
+const knownEvents = new Set(["push", "pull_request", "create", "delete", "Push Hook", "Tag Push Hook", "Merge Request Hook", "Service Hook"]);
+
+/** Label values a sender chooses are folded into a fixed set, so nobody can grow the metrics without bound. */
+function metricLabels(req: Request): { forge: string; event: string } {
+  const gitea = header(req.headers, "x-gitea-event");
+  const gitlab = header(req.headers, "x-gitlab-event");
+  const forge = gitea ? "gitea" : gitlab ? "gitlab" : typeof req.query.token === "string" ? "albatros" : "unknown";
+  const event = gitea ?? gitlab ?? (forge === "albatros" ? "push" : "unknown");
+  return { forge, event: knownEvents.has(event) ? event : "other" };
+}
+
+function refusalOutcome(error: unknown): string {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === "number" ? String(status) : "unavailable";
+}
+
+function queryOf(req: Request): { token?: string; flavor?: string } {
+  const pick = (name: string) => {
+    const value = req.query[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  const token = pick("token");
+  const flavor = pick("flavor");
+  return { ...(token === undefined ? {} : { token }), ...(flavor === undefined ? {} : { flavor }) };
+}
+
+function logDispatched(req: Request, result: Extract<HookResult, { outcome: "dispatched" }>) {
+  req.log.info(
+    {
+      repo: result.repo,
+      event: result.request.event,
+      commit: result.request.commit,
+      branch: result.request.branch,
+      sender: result.request.sender,
+      trusted: result.trust.trusted,
+      trustReason: result.trust.reason,
+      jobs: result.builds.map((build) => build.job),
+    },
+    "hook dispatched",
+  );
+}
+
+function answer(res: Response, result: Extract<HookResult, { outcome: "dispatched" }>) {
+  if (result.source.albatros) {
+    res.type("text/plain").send(result.builds.map((build) => build.job).join("\n"));
+    return;
+  }
+  res.json({
+    trusted: result.trust.trusted,
+    reason: result.trust.reason,
+    builds: result.builds.map(({ flavor, job, created }) => ({ flavor, job, created })),
+  });
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { errors, jwtVerify, SignJWT } from "jose";
+import { consulCall, type Consul } from "../consul/client.js";
+import { SingleUseError } from "./errors.js";
+import { loadSigningKey } from "./signing-key.js";
+
+export { SingleUseError };
+
+export type IssueOptions = {
+  /** What the token is for ("build", "boot"): a token of one purpose is refused by the other. */
+  purpose: string;
+  /** What the token unlocks, e.g. a repository's clone URL or a gateway's fingerprint. */
+  subject: string;
+  ttlSeconds: number;
+};
+
+export type SingleUse = {
+  issue(options: IssueOptions): Promise<string>;
+  /** The token's subject, once; later calls throw SingleUseError 410, bad tokens 401. */
+  redeem(purpose: string, token: string): Promise<{ subject: string }>;
+};
+
+const issuer = "petrel";
+
+/**
+ * Short-lived, single-use capabilities: a JWT (HS256, key in Consul) names
+ * what it unlocks, and its redemption is recorded in Consul KV with `cas=0`,
+ * which only one request can win — across every Petrel replica.
+ */
+export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: string }): SingleUse {
+  let key: Promise<Uint8Array> | undefined;
+  const signingKey = () => {
+    key ??= loadSigningKey(consul, prefix).catch((error: unknown) => {
+      key = undefined;
+      throw error;
+    });
+    return key;
+  };
+
+  return {
+    async issue({ purpose, subject, ttlSeconds }) {
+      return new SignJWT({ purpose })
+        .setProtectedHeader({ alg: "HS256" })
+        .setIssuer(issuer)
+        .setSubject(subject)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(`${ttlSeconds}s`)
+        .sign(await signingKey());
+    },
+
+    async redeem(purpose, token) {
+      const claims = await verify(token, await signingKey());
+      if (claims.purpose !== purpose) throw new SingleUseError(401, `this token is not for ${purpose}`);
+      const record = `${prefix}/_petrel/redeemed/${claims.jti}`;
+      const won = await consulCall(`PUT kv ${record}`, () =>
+        consul.kv.set({ key: record, value: JSON.stringify({ purpose, redeemedAt: new Date().toISOString(), expires: claims.exp }), cas: 0 }),
+      );
+      if (!won) throw new SingleUseError(410, "this token has already been used");
+      return { subject: claims.sub };
+    },
+  };
+}
+
+type Claims = { purpose: unknown; sub: string; jti: string; exp: number };
+
+async function verify(token: string, key: Uint8Array): Promise<Claims> {
+  try {
+    const { payload } = await jwtVerify(token, key, { issuer, algorithms: ["HS256"], requiredClaims: ["sub", "jti", "exp"] });
+    return payload as Claims;
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new SingleUseError(401, "this token has expired");
+    if (error instanceof errors.JOSEError) throw new SingleUseError(401, "this token is not valid");
+    throw error;
+  }
+}
