@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { HookPayloadError } from "../../src/forge/build-request.js";
+import { parseGiteaHook } from "../../src/forge/gitea.js";
+import { giteaPullRequest, giteaPush } from "../support/payloads.js";
+
+const cloneUrl = "https://git.example.org/team/widget.git";
+
+describe("parseGiteaHook", () => {
+  it("turns a branch push into a build of its head commit", () => {
+    expect(parseGiteaHook("push", giteaPush({ cloneUrl, after: "1".repeat(40) }))).toEqual({
+      forge: "gitea",
+      event: "push",
+      cloneUrl,
+      commit: "1".repeat(40),
+      branch: "main",
+      sender: "alice",
+      forgeUrl: "https://git.example.org",
+      forgeRepo: "team/widget",
+    });
+  });
+
+  it("builds an annotated tag's commit, not the tag object", () => {
+    const request = parseGiteaHook("push", giteaPush({ cloneUrl, ref: "refs/tags/v1.0", after: "7".repeat(40), headCommit: "8".repeat(40) }));
+    expect(request).toMatchObject({ event: "tag", commit: "8".repeat(40), branch: "refs/tags/v1.0" });
+  });
+
+  it("builds a pull request's head by its fetchable ref, and tells a fork", () => {
+    expect(parseGiteaHook("pull_request", giteaPullRequest({ cloneUrl, action: "synchronized", sha: "9".repeat(40) }))).toMatchObject({
+      event: "pull_request",
+      commit: "9".repeat(40),
+      branch: "refs/pull/7/head",
+      sender: "mallory",
+      pullRequest: { number: 7, fromFork: true, author: "mallory", targetBranch: "main" },
+    });
+    expect(parseGiteaHook("pull_request", giteaPullRequest({ cloneUrl, fork: false }))).toMatchObject({ pullRequest: { fromFork: false } });
+  });
+
+  it.each([
+    ["push", giteaPush({ cloneUrl, after: "0".repeat(40), headCommit: null }), "refs/heads/main was deleted"],
+    ["pull_request", giteaPullRequest({ cloneUrl, action: "closed" }), "pull request action 'closed' doesn't build"],
+    ["pull_request", giteaPullRequest({ cloneUrl, action: "label_updated" }), "pull request action 'label_updated' doesn't build"],
+    ["create", { ref: "v1", ref_type: "tag" }, "create events don't build"],
+    ["issues", {}, "gitea event 'issues' doesn't build"],
+  ])("ignores %s that must not build, saying why", (event, payload, reason) => {
+    expect(parseGiteaHook(event, payload)).toEqual({ ignored: expect.stringContaining(reason) });
+  });
+
+  it.each([
+    [{ ...giteaPush({ cloneUrl }), ref: 5 }, "gitea push: ref:"],
+    [{ ...giteaPush({ cloneUrl }), sender: {} }, "gitea push: sender:"],
+    [{ ...giteaPush({ cloneUrl }), repository: { clone_url: cloneUrl } }, "gitea push: repository.full_name:"],
+    [null, "gitea push: (body):"],
+  ])("refuses a malformed push naming the field (%#)", (payload, problem) => {
+    expect(() => parseGiteaHook("push", payload)).toThrow(HookPayloadError);
+    expect(() => parseGiteaHook("push", payload)).toThrow(problem);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { HookPayloadError } from "../../src/forge/build-request.js";
+import { parseGitlabHook } from "../../src/forge/gitlab.js";
+import { gitlabMergeRequest, gitlabPush } from "../support/payloads.js";
+
+const cloneUrl = "https://gitlab.example.org/group/widget.git";
+
+describe("parseGitlabHook", () => {
+  it("turns Push Hook and Tag Push Hook into builds", () => {
+    expect(parseGitlabHook("Push Hook", gitlabPush({ cloneUrl }))).toEqual({
+      forge: "gitlab",
+      event: "push",
+      cloneUrl,
+      commit: "d".repeat(40),
+      branch: "main",
+      sender: "alice",
+      forgeUrl: "https://gitlab.example.org",
+      forgeRepo: "42",
+    });
+    expect(parseGitlabHook("Tag Push Hook", gitlabPush({ cloneUrl, kind: "tag_push" }))).toMatchObject({ event: "tag", branch: "refs/tags/v1" });
+  });
+
+  it("reads Service Hook by the payload's object_kind", () => {
+    expect(parseGitlabHook("Service Hook", gitlabPush({ cloneUrl, kind: "tag_push" }))).toMatchObject({ event: "tag" });
+  });
+
+  it("builds merge requests that are opened, reopened or get new commits", () => {
+    for (const action of ["open", "reopen"]) {
+      expect(parseGitlabHook("Merge Request Hook", gitlabMergeRequest({ cloneUrl, action }))).toMatchObject({
+        event: "pull_request",
+        branch: "refs/merge-requests/3/head",
+        pullRequest: { number: 3, fromFork: false, author: "alice", targetBranch: "main" },
+      });
+    }
+    const update = gitlabMergeRequest({ cloneUrl, action: "update", oldrev: "f".repeat(40), fork: true });
+    expect(parseGitlabHook("Merge Request Hook", update)).toMatchObject({ pullRequest: { fromFork: true } });
+  });
+
+  it.each([
+    ["Merge Request Hook", gitlabMergeRequest({ cloneUrl, action: "update" }), "without new commits"],
+    ["Merge Request Hook", gitlabMergeRequest({ cloneUrl, action: "close" }), "action 'close'"],
+    ["Merge Request Hook", gitlabMergeRequest({ cloneUrl, action: "merge" }), "action 'merge'"],
+    ["Push Hook", gitlabPush({ cloneUrl, sha: null }), "refs/heads/main was deleted"],
+    ["Note Hook", {}, "gitlab event 'Note Hook'"],
+  ])("ignores %s that must not build (%#)", (event, payload, reason) => {
+    expect(parseGitlabHook(event, payload)).toEqual({ ignored: expect.stringContaining(reason) });
+  });
+
+  it("refuses a malformed merge request naming the field", () => {
+    const payload = gitlabMergeRequest({ cloneUrl });
+    const broken = { ...payload, object_attributes: { ...payload.object_attributes, last_commit: {} } };
+    expect(() => parseGitlabHook("Merge Request Hook", broken)).toThrow(HookPayloadError);
+    expect(() => parseGitlabHook("Merge Request Hook", broken)).toThrow("object_attributes.last_commit.id");
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { BuildRequest } from "../../src/forge/build-request.js";
+import { decideTrust } from "../../src/trust.js";
+
+const push: BuildRequest = {
+  forge: "gitea",
+  event: "push",
+  cloneUrl: "https://git.example.org/team/widget.git",
+  commit: "a".repeat(40),
+  branch: "main",
+  sender: "alice",
+  forgeUrl: "https://git.example.org",
+  forgeRepo: "team/widget",
+};
+const pullRequest = (fromFork: boolean | undefined, author: string | undefined, sender = author ?? "alice"): BuildRequest => ({
+  ...push,
+  event: "pull_request",
+  branch: "refs/pull/7/head",
+  sender,
+  pullRequest: { number: 7, fromFork, author, targetBranch: "main" },
+});
+
+describe("decideTrust", () => {
+  const rules = { senders: ["alice"] };
+
+  it("trusts a trusted sender's push, and says so", () => {
+    expect(decideTrust(push, rules)).toEqual({ trusted: true, reason: "pushed by trusted alice" });
+  });
+
+  it("does not trust anyone else, or anyone without rules", () => {
+    expect(decideTrust({ ...push, sender: "mallory" }, rules)).toEqual({ trusted: false, reason: "sender mallory is not a trusted sender" });
+    expect(decideTrust(push, undefined).trusted).toBe(false);
+  });
+
+  it("trusts a fork's pull request only when its author is trusted", () => {
+    expect(decideTrust(pullRequest(true, "mallory"), rules)).toEqual({
+      trusted: false,
+      reason: "pull request #7 comes from a fork and its author mallory is not a trusted sender",
+    });
+    expect(decideTrust(pullRequest(true, "alice"), rules)).toEqual({ trusted: true, reason: "pull request #7 by trusted alice" });
+  });
+
+  it("does not trust a trusted author's fork when someone untrusted triggered the build", () => {
+    expect(decideTrust(pullRequest(true, "alice", "mallory"), rules).trusted).toBe(false);
+  });
+
+  it("treats a pull request whose head it can't place as a fork", () => {
+    expect(decideTrust(pullRequest(undefined, "mallory", "alice"), rules)).toMatchObject({ trusted: false, reason: expect.stringContaining("doesn't name") });
+    expect(decideTrust(pullRequest(undefined, undefined, "alice"), rules).reason).toContain("(unknown)");
+  });
+
+  it("trusts a same-repository pull request by its sender", () => {
+    expect(decideTrust(pullRequest(false, "bob", "alice"), rules).trusted).toBe(true);
+  });
+
+  it("applies branch and tag rules", () => {
+    const guarded = { senders: ["alice"], branches: ["main", "release/*"], tags: ["v*"] };
+    expect(decideTrust(push, guarded).trusted).toBe(true);
+    expect(decideTrust({ ...push, branch: "release/2" }, guarded).trusted).toBe(true);
+    expect(decideTrust({ ...push, branch: "wip" }, guarded)).toEqual({ trusted: false, reason: "branch wip matches no trusted.branches pattern" });
+    expect(decideTrust({ ...push, event: "tag", branch: "refs/tags/v1.2" }, guarded).trusted).toBe(true);
+    expect(decideTrust({ ...push, event: "tag", branch: "refs/tags/nightly" }, guarded)).toEqual({ trusted: false, reason: "tag nightly matches no trusted.tags pattern" });
+    expect(decideTrust({ ...pullRequest(false, "alice"), pullRequest: { number: 7, fromFork: false, author: "alice", targetBranch: "wip" } }, guarded).trusted).toBe(false);
+  });
+});
