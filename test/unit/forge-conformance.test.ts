@@ -41,10 +41,12 @@ describe.runIf(existsSync(fixtures))("captured webhook payloads", () => {
     const parse = file.startsWith("gitea/") ? parseGiteaHook : parseGitlabHook;
     const outcome: HookOutcome = parse(expected.event, read(file));
     if (expected.ignored !== undefined) {
-      expect(outcome).toEqual({ ignored: expect.stringContaining(expected.ignored) });
+      expect(isIgnored(outcome) && outcome.ignored).toContain(expected.ignored);
       return;
     }
-    expect(isIgnored(outcome)).toBe(false);
-    expect(outcome).toMatchObject({ commit: expect.stringMatching(sha), cloneUrl: expect.stringMatching(/^https?:\/\//), ...expected.builds });
+    if (isIgnored(outcome)) throw new Error(`${file} was ignored: ${outcome.ignored}`);
+    expect(outcome.commit).toMatch(sha);
+    expect(outcome.cloneUrl).toMatch(/^https?:\/\//);
+    expect(outcome).toMatchObject(expected.builds ?? {});
   });
 });

@@ -42,7 +42,8 @@ describe("parseGiteaHook", () => {
     ["create", { ref: "v1", ref_type: "tag" }, "create events don't build"],
     ["issues", {}, "gitea event 'issues' doesn't build"],
   ])("ignores %s that must not build, saying why", (event, payload, reason) => {
-    expect(parseGiteaHook(event, payload)).toEqual({ ignored: expect.stringContaining(reason) });
+    expect(parseGiteaHook(event, payload)).toHaveProperty("ignored");
+    expect((parseGiteaHook(event, payload) as { ignored: string }).ignored).toContain(reason);
   });
 
   it.each([

@@ -43,7 +43,8 @@ describe("parseGitlabHook", () => {
     ["Push Hook", gitlabPush({ cloneUrl, sha: null }), "refs/heads/main was deleted"],
     ["Note Hook", {}, "gitlab event 'Note Hook'"],
   ])("ignores %s that must not build (%#)", (event, payload, reason) => {
-    expect(parseGitlabHook(event, payload)).toEqual({ ignored: expect.stringContaining(reason) });
+    expect(parseGitlabHook(event, payload)).toHaveProperty("ignored");
+    expect((parseGitlabHook(event, payload) as { ignored: string }).ignored).toContain(reason);
   });
 
   it("refuses a malformed merge request naming the field", () => {

@@ -45,7 +45,8 @@ describe("decideTrust", () => {
   });
 
   it("treats a pull request whose head it can't place as a fork", () => {
-    expect(decideTrust(pullRequest(undefined, "mallory", "alice"), rules)).toMatchObject({ trusted: false, reason: expect.stringContaining("doesn't name") });
+    expect(decideTrust(pullRequest(undefined, "mallory", "alice"), rules).trusted).toBe(false);
+    expect(decideTrust(pullRequest(undefined, "mallory", "alice"), rules).reason).toContain("doesn't name");
     expect(decideTrust(pullRequest(undefined, undefined, "alice"), rules).reason).toContain("(unknown)");
   });
 
