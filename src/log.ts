@@ -27,6 +27,14 @@ const redactedPaths = [
 ];
 
 /**
+ * A request URL fit for a log line: Albatros' `?token=` and the single-use
+ * tokens in secrets URLs are capabilities, so neither is written down.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, "$1[redacted]").replace(/^(\/secrets\/(?:[^/?#]+\/)?)[^/?#]+/, "$1[redacted]");
+}
+
+/**
  * JSON lines for machines; pretty lines when a person watches the terminal.
  * `destination` lets tests capture what would be written.
  */

@@ -1,5 +1,5 @@
 import type { Blocking, Indexed, NomadHttp } from "./http.js";
-import type { AllocationStub, DispatchResponse, JobSpec, JobSummary } from "./types.js";
+import type { AllocationStub, DispatchResponse, JobListStub, JobSpec, JobSummary } from "./types.js";
 
 export type DispatchOptions = {
   meta: Record<string, string>;
@@ -18,6 +18,9 @@ export function createJobs(http: NomadHttp) {
       }),
 
     register: (job: JobSpec) => http.json<{ EvalID: string; Index: number }>("POST", "/v1/jobs", { body: { Job: job } }),
+
+    /** Jobs whose id starts with `prefix`: a builder's dispatched children are `<builder>/dispatch-…`. */
+    list: (prefix: string) => http.json<JobListStub[]>("GET", "/v1/jobs", { query: { prefix } }),
 
     get: (id: string) => http.json<JobSummary>("GET", jobPath(id)),
 

@@ -22,6 +22,8 @@ export type JobSummary = {
   ParameterizedJob: { MetaRequired: string[] | null; MetaOptional: string[] | null } | null;
 };
 
+export type JobListStub = { ID: string; ParentID: string; Status: "pending" | "running" | "dead"; SubmitTime: number };
+
 export type NodeStub = {
   ID: string;
   Status: string;

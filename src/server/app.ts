@@ -4,7 +4,7 @@ import { pinoHttp } from "pino-http";
 import type { Config } from "../config.js";
 import type { Consul } from "../consul/client.js";
 import { createBuildDispatcher } from "../dispatch/dispatch-builds.js";
-import type { Logger } from "../log.js";
+import { redactUrl, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { createSingleUse } from "../single-use/single-use.js";
@@ -24,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
     pinoHttp({
       logger: deps.logger,
       // A forge's delivery id as request id puts one hook's lines together.
+      serializers: { req: (req: { url: string }) => ({ ...req, url: redactUrl(req.url) }) },
       genReqId: (req) => header(req.headers["x-gitea-delivery"]) ?? header(req.headers["x-gitlab-event-uuid"]) ?? randomUUID(),
     }),
   );

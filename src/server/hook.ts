@@ -29,6 +29,7 @@ export function hookRoutes(deps: HookHandlerDeps & { metrics: Metrics }): Router
         result = await handleHook({ headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), query: queryOf(req) });
       } catch (error) {
         deps.metrics.hooks.inc({ ...metricLabels(req), outcome: refusalOutcome(error) });
+        req.log.warn({ problem: (error as Error).message }, "hook refused");
         throw error;
       }
       deps.metrics.hooks.inc({ ...metricLabels(req), outcome: result.outcome });

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
+import { createLogger, redactUrl } from "../../src/log.js";
 
 function capture() {
   const lines: string[] = [];
@@ -12,6 +12,16 @@ function capture() {
   });
   return { lines, logger: createLogger("info", stream) };
 }
+
+describe("redactUrl", () => {
+  it("hides Albatros' hook token and single-use secrets tokens, and nothing else", () => {
+    expect(redactUrl("/hook?flavor=arm&token=t0k3n")).toBe("/hook?flavor=arm&token=[redacted]");
+    expect(redactUrl("/hook?token=t0k3n&flavor=arm")).toBe("/hook?token=[redacted]&flavor=arm");
+    expect(redactUrl("/secrets/build/eyJhbGciOi.x.y")).toBe("/secrets/build/[redacted]");
+    expect(redactUrl("/secrets/eyJhbGciOi.x.y")).toBe("/secrets/[redacted]");
+    expect(redactUrl("/build?job=builder/dispatch-1")).toBe("/build?job=builder/dispatch-1");
+  });
+});
 
 describe("createLogger", () => {
   it("writes JSON lines at the configured level", () => {

@@ -1,0 +1,55 @@
+import type { Server } from "node:http";
+import { Writable } from "node:stream";
+import { inject } from "vitest";
+import { readConfig, type Config, type Env } from "../../src/config.js";
+import { createConsul } from "../../src/consul/client.js";
+import { createLogger } from "../../src/log.js";
+import { createNomad } from "../../src/nomad/client.js";
+import { createApp } from "../../src/server/app.js";
+import { freePorts } from "../cluster/ports.js";
+import "../cluster/provided.js";
+
+export type TestPetrel = {
+  url: string;
+  config: Config;
+  /** Every log line Petrel wrote so far, as JSON lines. */
+  logs: () => string;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Petrel's app on a free loopback port against the test cluster (or whatever
+ * `env` names instead), with its log lines captured.
+ */
+export async function startPetrel(env: Env = {}): Promise<TestPetrel> {
+  const cluster = inject("cluster");
+  const [port] = await freePorts(1);
+  const config = readConfig({
+    NOMAD_ADDR: cluster.nomadAddr,
+    CONSUL_HTTP_ADDR: cluster.consulAddr,
+    PETREL_KV_PREFIX: "petrel-test",
+    PETREL_LISTEN: `127.0.0.1:${port}`,
+    ...env,
+  });
+  let lines = "";
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines += chunk.toString();
+      done();
+    },
+  });
+  const app = createApp({ config, nomad: createNomad(config.nomad), consul: createConsul(config.consul), logger: createLogger("info", destination) });
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(config.listen.port, config.listen.host, () => resolve(listening));
+  });
+  return {
+    url: config.publicUrl,
+    config,
+    logs: () => lines,
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
