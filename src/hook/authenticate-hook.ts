@@ -17,7 +17,10 @@ export function authenticateHook(
 ): void {
   const matchesToken = (given: string) => [hook.token, hook.secret].some((known) => known !== undefined && sameSecret(given, known));
   if (source.forge === "gitea") {
-    const signature = header(headers, "x-gitea-signature") ?? header(headers, "x-hub-signature-256");
+    // Without a secret Gitea still sends the headers, empty or a bare "sha256=".
+    const signature = [header(headers, "x-gitea-signature"), header(headers, "x-hub-signature-256")]
+      .map((value) => value?.replace(/^sha256=/i, ""))
+      .find((value) => value !== undefined && value !== "");
     if (signature !== undefined && hook.secret !== undefined) {
       if (validSignature(hook.secret, body, signature)) return;
       throw new HookError(401, "the X-Gitea-Signature does not match the body signed with the repository's hook secret");
