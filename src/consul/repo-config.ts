@@ -67,13 +67,12 @@ export function repoConfigKeys(prefix: string, cloneUrl: string): [standard: str
   return [`${prefix}/${encoded.toString("base64")}`, `${prefix}/${encoded.toString("base64url")}`];
 }
 
+/** Both keys are asked at once (a hook waits on one round trip, not two); the standard one wins when both exist. */
 export async function readRepoConfig(consul: Consul, prefix: string, cloneUrl: string): Promise<RepoConfig | undefined> {
-  for (const key of new Set(repoConfigKeys(prefix, cloneUrl))) {
-    const item = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
-    if (!item?.Value) continue;
-    return parseRepoConfig(key, item.Value);
-  }
-  return undefined;
+  const keys = [...new Set(repoConfigKeys(prefix, cloneUrl))];
+  const items = await Promise.all(keys.map((key) => consulCall(`GET kv ${key}`, () => consul.kv.get(key))));
+  const found = items.findIndex((item) => Boolean(item?.Value));
+  return found === -1 ? undefined : parseRepoConfig(keys[found]!, items[found]!.Value ?? "");
 }
 
 export function parseRepoConfig(key: string, text: string): RepoConfig {

@@ -25,7 +25,7 @@ export function createIdempotentDispatch(nomad: Nomad) {
 
   async function exists(job: string): Promise<boolean> {
     try {
-      await nomad.jobs.get(job);
+      await nomad.jobs.summary(job);
       return true;
     } catch (error) {
       if (error instanceof UpstreamError && error.status === 404) return false;

@@ -44,6 +44,8 @@ export function createNomadHttp(nomad: Config["nomad"]): NomadHttp {
         method,
         headers,
         agent,
+        // Nomad's answers are small and local: gzip costs its CPU more than it saves.
+        compress: false,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });

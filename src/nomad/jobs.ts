@@ -22,6 +22,9 @@ export function createJobs(http: NomadHttp) {
     /** Jobs whose id starts with `prefix`: a builder's dispatched children are `<builder>/dispatch-…`. */
     list: (prefix: string) => http.json<JobListStub[]>("GET", "/v1/jobs", { query: { prefix } }),
 
+    /** A job's allocation counts: the cheapest answer that proves a job exists. */
+    summary: (id: string) => http.json<{ JobID: string }>("GET", `${jobPath(id)}/summary`),
+
     get: (id: string) => http.json<JobSummary>("GET", jobPath(id)),
 
     // No payload: whatever Petrel tells a build travels in meta, visible in

@@ -1,0 +1,116 @@
+/**
+ * Hook → dispatched child through Petrel, against the same dispatch sent
+ * straight to Nomad, in one run on one cluster. The node is made ineligible
+ * first, so children stay pending and don't take the CPU from the dispatch
+ * path being measured.
+ *
+ *   npm run bench:hook        (BENCH_REQUESTS per level, default 300)
+ */
+import { createHmac, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readConfig } from "../src/config.js";
+import { createConsul } from "../src/consul/client.js";
+import { writeRepoConfig } from "../src/consul/repo-config.js";
+import { createNomad } from "../src/nomad/client.js";
+import { registerBuilder } from "../test/cluster/builder.js";
+import { startCluster } from "../test/cluster/cluster.js";
+import { freePorts } from "../test/cluster/ports.js";
+import { spawnDaemon, stopDaemon } from "../test/cluster/processes.js";
+import { waitUntil } from "../test/cluster/wait.js";
+import { giteaPush } from "../test/support/payloads.js";
+
+const requests = Number(process.env.BENCH_REQUESTS ?? 300);
+const levels = [1, 10, 50];
+const secret = "bench-secret-5d41402abc4b";
+
+const cluster = await startCluster();
+try {
+  const config = readConfig({ NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr });
+  const nomad = createNomad(config.nomad);
+  const node = (await nomad.nodes())[0]!;
+  await fetch(`${cluster.nomadAddr}/v1/node/${node.ID}/eligibility`, { method: "POST", body: JSON.stringify({ NodeID: node.ID, Eligibility: "ineligible" }) });
+  const builder = await registerBuilder(nomad);
+  const cloneUrl = "https://git.example.org/bench/widget.git";
+  await writeRepoConfig(createConsul(config.consul), config.kvPrefix, cloneUrl, { hook: { secret }, trusted: { senders: ["alice"] }, inject: "K=V\n", builder });
+
+  const [port] = await freePorts(1);
+  const petrelUrl = `http://127.0.0.1:${port}`;
+  const petrel = spawnDaemon("petrel", process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), "--import", "tsx", fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "serve"], {
+    cwd: process.cwd(),
+    env: { ...process.env, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_LOG_LEVEL: "warn" },
+    logFile: join(cluster.runDir, "petrel.log"),
+  });
+  try {
+    await waitUntil("petrel serve", async () => ((await fetch(`${petrelUrl}/healthz`).catch(() => undefined))?.ok ? true : undefined));
+
+    let sequence = 0;
+    const commit = () => (++sequence).toString(16).padStart(40, "0");
+    const direct = async () => {
+      const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${randomUUID()}`, {
+        method: "POST",
+        body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: commit(), BRANCH: "main", FLAVOR: "default" } }),
+      });
+      if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
+      await response.arrayBuffer();
+    };
+    const throughPetrel = async () => {
+      const body = JSON.stringify(giteaPush({ cloneUrl, after: commit() }));
+      const response = await fetch(`${petrelUrl}/hook`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-gitea-event": "push",
+          "x-gitea-delivery": randomUUID(),
+          "x-gitea-signature": createHmac("sha256", secret).update(body).digest("hex"),
+        },
+        body,
+      });
+      if (response.status !== 200) throw new Error(`hook answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+
+    // Warm both paths (connections, JIT, Consul's key cache) before measuring.
+    await run(direct, 10, 50);
+    await run(throughPetrel, 10, 50);
+    console.log(`hook → dispatched child vs direct Nomad dispatch, ${requests} requests per level, node ineligible`);
+    for (const concurrency of levels) {
+      const base = await run(direct, concurrency, requests);
+      const hook = await run(throughPetrel, concurrency, requests);
+      console.log(
+        `c=${String(concurrency).padEnd(3)} direct p50 ${ms(base.p50)} p99 ${ms(base.p99)} ${base.rate.toFixed(0).padStart(4)}/s | ` +
+          `petrel p50 ${ms(hook.p50)} p99 ${ms(hook.p99)} ${hook.rate.toFixed(0).padStart(4)}/s | ` +
+          `p50 ×${(hook.p50 / base.p50).toFixed(2)}  throughput ×${(hook.rate / base.rate).toFixed(2)}`,
+      );
+    }
+  } finally {
+    await stopDaemon(petrel);
+  }
+} finally {
+  await cluster.stop();
+}
+
+/** `count` calls with `concurrency` in flight: latency percentiles and calls per second. */
+async function run(call: () => Promise<void>, concurrency: number, count: number) {
+  const latencies: number[] = [];
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < count) {
+        issued++;
+        const t0 = performance.now();
+        await call();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { p50: at(0.5), p99: at(0.99), rate: count / seconds };
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(1).padStart(6)} ms`;
+}
