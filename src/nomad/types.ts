@@ -11,6 +11,7 @@ export type AllocationStub = {
   JobID: string;
   ClientStatus: "pending" | "running" | "complete" | "failed" | "lost" | "unknown";
   TaskStates: Record<string, TaskState> | null;
+  CreateIndex: number;
 };
 
 export type DispatchResponse = { DispatchedJobID: string; EvalID: string; Index: number };
@@ -18,11 +19,23 @@ export type DispatchResponse = { DispatchedJobID: string; EvalID: string; Index:
 export type JobSummary = {
   ID: string;
   Status: "pending" | "running" | "dead";
+  Stop?: boolean;
+  ParentID?: string;
+  SubmitTime?: number;
   Meta: Record<string, string> | null;
   ParameterizedJob: { MetaRequired: string[] | null; MetaOptional: string[] | null } | null;
 };
 
-export type JobListStub = { ID: string; ParentID: string; Status: "pending" | "running" | "dead"; SubmitTime: number };
+export type JobListStub = {
+  ID: string;
+  ParentID: string;
+  Status: "pending" | "running" | "dead";
+  /** Set once the job was stopped (`nomad job stop`). */
+  Stop: boolean;
+  SubmitTime: number;
+  /** Only when listed with `meta: true`. */
+  Meta?: Record<string, string> | null;
+};
 
 export type NodeStub = {
   ID: string;
