@@ -22,7 +22,7 @@ export type GiteaPullRequest = {
 };
 export type CommitState = "pending" | "success" | "error" | "failure" | "warning";
 /** One posted status; Gitea answers its state as `status`, unlike the `state` it was posted with. */
-export type GiteaStatus = { context: string; status: CommitState; target_url: string; description: string };
+export type GiteaStatus = { id: number; context: string; status: CommitState; target_url: string; description: string };
 export type GiteaCombinedStatus = { state: CommitState; sha: string; statuses: GiteaStatus[] };
 
 export type HookOptions = { url: string; secret: string; events: string[] };
