@@ -7,6 +7,7 @@ export type GiteaRepo = {
   name: string;
   full_name: string;
   clone_url: string;
+  html_url: string;
   fork: boolean;
   empty: boolean;
   owner: { login: string };
