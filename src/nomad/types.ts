@@ -3,6 +3,8 @@
 export type TaskState = {
   State: "pending" | "running" | "dead";
   Failed: boolean;
+  StartedAt?: string | null;
+  FinishedAt?: string | null;
   Events: { Type: string; DisplayMessage?: string; ExitCode?: number }[] | null;
 };
 

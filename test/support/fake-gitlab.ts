@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type PostedStatus = { project: string; commit: string; token: string | undefined; body: Record<string, string> };
+export type PostedStatus = { project: string; commit: string; token: string | undefined; body: Record<string, string>; receivedAt: number };
 
 /**
  * GitLab's commit status API (`POST /api/v4/projects/:id/statuses/:sha`,
@@ -19,7 +19,7 @@ export async function startFakeGitlab(): Promise<{ url: string; posted: PostedSt
         return;
       }
       const token = req.headers["private-token"];
-      posted.push({ project: decodeURIComponent(match[1]!), commit: match[2]!, token: Array.isArray(token) ? token[0] : token, body: JSON.parse(text) as Record<string, string> });
+      posted.push({ project: decodeURIComponent(match[1]!), commit: match[2]!, token: Array.isArray(token) ? token[0] : token, body: JSON.parse(text) as Record<string, string>, receivedAt: Date.now() });
       res.writeHead(201, { "content-type": "application/json" }).end(text);
     });
   });
