@@ -4,6 +4,7 @@ import { postCommitStatus, type StatusTarget } from "../forge/status.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
+import type { JobSummary } from "../nomad/types.js";
 import { UpstreamError } from "../upstream-error.js";
 import { stateRank, toBuildState, type BuildState } from "./build-state.js";
 
@@ -20,10 +21,14 @@ export const supersededKey = (prefix: string, job: string) => `${prefix}/_petrel
  * contradicts one already posted (the first final state wins).
  */
 export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics, logger }: ReporterDeps) {
-  return async function reportBuild(jobId: string): Promise<void> {
-    const job = await getJob(nomad, jobId);
+  /** `known`: the job as an event just carried it, which saves asking Nomad again. */
+  return async function reportBuild(jobId: string, known?: JobSummary): Promise<void> {
+    const job = known ?? (await getJob(nomad, jobId));
     const meta = job?.Meta;
     if (!job || !meta?.FORGE || !meta.COMMIT || !meta.REPO_URL) return;
+    // A repository without forge credentials gets no statuses: nothing to claim or post.
+    const target = await statusTarget(meta);
+    if (!target) return;
     const { value: allocations } = await nomad.jobs.allocations(jobId);
     const state = await describe(toBuildState(job, allocations), jobId);
 
@@ -34,10 +39,8 @@ export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics,
     const claimed = await consulCall(`PUT kv ${key}`, () => consul.kv.set({ key, value: JSON.stringify(state), cas: recorded?.ModifyIndex ?? 0 }));
     if (!claimed) return;
 
-    const target = await statusTarget(meta);
     const status = { ...state, context: meta.STATUS_CONTEXT ?? `petrel/${meta.FLAVOR ?? "default"}`, targetUrl: `${publicUrl}/build?job=${encodeURIComponent(jobId)}` };
     try {
-      if (!target) throw new Error(`the config of ${meta.REPO_URL} has no ${meta.FORGE} url and token to post statuses with`);
       await postCommitStatus(target, status);
       metrics.statusPosts.inc({ forge: target.forge, state: state.state, result: "posted" });
       logger.info({ job: jobId, commit: meta.COMMIT, state: state.state, description: state.description }, "commit status posted");

@@ -1,4 +1,4 @@
-import type { NomadEvent } from "../nomad/events.js";
+import type { JobSummary } from "../nomad/types.js";
 import { createReportBuild, type ReporterDeps } from "./report-build.js";
 
 export type Reporter = { stop: () => Promise<void>; /** Settles once the first resync has reported every build. */ ready: Promise<void> };
@@ -19,9 +19,9 @@ export function startReporter(deps: ReporterDeps): Reporter {
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   /** One report at a time per build, so its states are posted in order. */
-  const report = (job: string): Promise<void> => {
+  const report = (job: string, known?: JobSummary): Promise<void> => {
     const next = (pending.get(job) ?? Promise.resolve())
-      .then(() => reportBuild(job))
+      .then(() => reportBuild(job, known))
       .catch((error: unknown) => deps.logger.warn({ job, err: (error as Error).message }, "could not report a build; retrying on its next change"));
     pending.set(job, next);
     void next.finally(() => pending.get(job) === next && pending.delete(job));
@@ -40,7 +40,13 @@ export function startReporter(deps: ReporterDeps): Reporter {
         const index = await resync();
         markReady();
         for await (const event of deps.nomad.events(["Job", "Allocation"], index + 1, controller.signal)) {
-          const job = jobOf(event);
+          if (event.Topic === "Job") {
+            const job = event.Payload.Job as JobSummary | undefined;
+            // A job event carries the job: one that isn't a forge's build costs nothing more.
+            if (job?.ParentID && job.Meta?.FORGE) void report(event.Key, job);
+            continue;
+          }
+          const job = (event.Payload.Allocation as { JobID?: string } | undefined)?.JobID;
           if (job?.includes("/dispatch-")) void report(job);
         }
       } catch (error) {
@@ -59,10 +65,4 @@ export function startReporter(deps: ReporterDeps): Reporter {
       await Promise.all(pending.values());
     },
   };
-}
-
-function jobOf(event: NomadEvent): string | undefined {
-  if (event.Topic === "Job") return event.Key;
-  const alloc = event.Payload.Allocation as { JobID?: string } | undefined;
-  return alloc?.JobID;
 }
