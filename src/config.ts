@@ -15,6 +15,14 @@ export type Config = Readonly<{
   apiToken?: string;
   /** How long a trusted build's single-use secrets URL stays valid: it must outlast the build's wait in Nomad's queue. */
   secretsTtlSeconds: number;
+  /** The same for a gateway's boot secrets: its kernel fetches them right after the script. */
+  bootSecretsTtlSeconds: number;
+  /**
+   * HTTPS on the listener. With `dir` only, Petrel keeps its own CA and server
+   * certificate there, made at first start; `cert`/`key`/`ca` name files of
+   * an operator's PKI instead.
+   */
+  tls?: Readonly<{ dir: string; cert?: string; key?: string; ca?: string }>;
   nomad: Readonly<{
     addr: string;
     token?: string;
@@ -103,10 +111,12 @@ export function readConfig(env: Env = process.env): Config {
 
   const config: Config = {
     listen: { host, port },
-    publicUrl: stripSlash(read(env, "PETREL_URL", httpUrl) ?? `http://${reachableHost}:${port}`),
+    publicUrl: stripSlash(read(env, "PETREL_URL", httpUrl) ?? `${readListenerTls(env) ? "https" : "http"}://${reachableHost}:${port}`),
     kvPrefix: read(env, "PETREL_KV_PREFIX", kvPrefix) ?? "petrel",
     logLevel: read(env, "PETREL_LOG_LEVEL", z.enum(logLevels, `expected one of ${logLevels.join(", ")}`)) ?? "info",
     secretsTtlSeconds: read(env, "PETREL_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(10, "expected at least 10 seconds").max(86_400, "expected at most 86400 seconds (a day)")) ?? 1800,
+    bootSecretsTtlSeconds: read(env, "PETREL_BOOT_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(5, "expected at least 5 seconds").max(3600, "expected at most 3600 seconds")) ?? 60,
+    ...optional("tls", readListenerTls(env)),
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {
       addr: stripSlash(read(env, "NOMAD_ADDR", httpUrl) ?? "http://127.0.0.1:4646"),
@@ -122,6 +132,18 @@ export function readConfig(env: Env = process.env): Config {
     },
   };
   return deepFreeze(config);
+}
+
+function readListenerTls(env: Env): Config["tls"] {
+  if (!(read(env, "PETREL_TLS", boolean) ?? false)) return undefined;
+  const files = {
+    ...optional("cert", readPem(env, "PETREL_TLS_CERT")),
+    ...optional("key", readPem(env, "PETREL_TLS_KEY")),
+    ...optional("ca", readPem(env, "PETREL_TLS_CA")),
+  };
+  if ((files.cert === undefined) !== (files.key === undefined)) throw new ConfigError(files.cert === undefined ? "PETREL_TLS_CERT" : "PETREL_TLS_KEY", "PETREL_TLS_CERT and PETREL_TLS_KEY go together");
+  if (files.cert !== undefined && files.ca === undefined) throw new ConfigError("PETREL_TLS_CA", "is required with PETREL_TLS_CERT: it verifies client certificates");
+  return { dir: env.PETREL_TLS_DIR || "petrel-tls", ...files };
 }
 
 /** Both CLIs name their TLS variables alike: <PRODUCT>_CACERT, _CLIENT_CERT, _CLIENT_KEY, _TLS_SERVER_NAME. */

@@ -11,12 +11,21 @@ import { createSingleUse } from "../single-use/single-use.js";
 import { errorHandler, notFound } from "./errors.js";
 import { healthRoutes } from "./health.js";
 import { createRerun } from "../dispatch/rerun.js";
+import { bootRoutes } from "./boot.js";
 import { buildActionRoutes } from "./build-actions.js";
 import { hookRoutes } from "./hook.js";
 import { metricsRoutes } from "./metrics.js";
 import { secretsRoutes } from "./secrets.js";
 
-export type AppDeps = { config: Config; nomad: Nomad; consul: Consul; logger: Logger; metrics?: Metrics };
+export type AppDeps = {
+  config: Config;
+  nomad: Nomad;
+  consul: Consul;
+  logger: Logger;
+  metrics?: Metrics;
+  /** With TLS on: the CA that clients (and gateways) verify Petrel with, served at /ca.pem. */
+  caCert?: string;
+};
 
 /** The HTTP surface, built from its dependencies so tests can aim it at any cluster. */
 export function createApp(deps: AppDeps): Express {
@@ -40,6 +49,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ nomad, consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
+  app.use(bootRoutes({ consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, bootSecretsTtlSeconds: config.bootSecretsTtlSeconds }));
+  const { caCert } = deps;
+  if (caCert !== undefined) app.get("/ca.pem", (_req, res) => void res.type("application/x-pem-file").send(caCert));
   app.use(notFound);
   app.use(errorHandler);
   return app;

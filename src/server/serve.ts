@@ -1,21 +1,30 @@
-import type { Server } from "node:http";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { TLSSocket } from "node:tls";
 import type { Config } from "../config.js";
 import { createConsul } from "../consul/client.js";
 import { createLogger } from "../log.js";
 import { createNomad } from "../nomad/client.js";
 import { createMetrics } from "../metrics.js";
 import { startReporter } from "../report/reporter.js";
+import { serverTls } from "../pki/server-tls.js";
 import { createApp } from "./app.js";
 
 /** `petrel serve`: listen until SIGINT/SIGTERM, then finish open requests and exit. */
 export async function serve(config: Config): Promise<Server> {
   const logger = createLogger(config.logLevel);
   const [nomad, consul, metrics] = [createNomad(config.nomad), createConsul(config.consul), createMetrics()];
-  const app = createApp({ config, nomad, consul, logger, metrics });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.listen.port, config.listen.host, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
+  const tls = config.tls && serverTls(config.tls, config.listen.host);
+  const app = createApp({ config, nomad, consul, logger, metrics, ...(tls ? { caCert: tls.ca } : {}) });
+  // Client certificates are asked for, not required: the boot routes check them, hooks and builds don't.
+  const server = tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2" }, app) : createHttpServer(app);
+  // A certificate Petrel's CA did not sign ends the connection; no certificate at all is fine.
+  server.on("secureConnection", (socket: TLSSocket) => {
+    if (!socket.authorized && socket.getPeerCertificate().raw !== undefined) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.listen.port, config.listen.host, () => resolve());
   });
   logger.info(
     { listen: `${config.listen.host}:${config.listen.port}`, url: config.publicUrl, nomad: config.nomad.addr, consul: config.consul.addr, kvPrefix: config.kvPrefix },

@@ -1,0 +1,140 @@
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { request } from "node:https";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { consulCall } from "../../src/consul/client.js";
+import { issueFromCa } from "../../src/pki/ca-dir.js";
+import { createRootCa, fingerprint, issueCertificate } from "../../src/pki/certificates.js";
+import { freePorts } from "../cluster/ports.js";
+import { spawnDaemon, stopDaemon, type Daemon } from "../cluster/processes.js";
+import { createRunDir, type RunDir } from "../cluster/run-dir.js";
+import { waitUntil } from "../cluster/wait.js";
+import { clusterClients } from "../support/clients.js";
+
+/** `petrel serve` with TLS from its own generated CA, and gateways known by their client certificates. */
+const { consul } = clusterClients();
+const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+const secretArgs = "b2c.minio=gw,https://s3.example.org,AKIA-boot-secret-8f14e45f b2c.volume=cache";
+let run: RunDir;
+let petrel: Daemon;
+let base: string;
+let tlsDir: string;
+let ca: string;
+type Client = { cert: string; key: string };
+let gatewayA: Client;
+let gatewayB: Client;
+let unknown: Client;
+
+function get(path: string, client?: Client): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { ca, ...(client ?? {}) }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function configure(client: Client, config: Record<string, unknown>) {
+  const key = `petrel-test/gateways/${fingerprint(client.cert)}`;
+  await consulCall("put", () => consul.kv.set(key, JSON.stringify(config)));
+}
+
+const clientFrom = (name: string): Client => {
+  const [cert, key] = issueFromCa(tlsDir, { kind: "client", name }, `client-${name}`);
+  return { cert: readFileSync(cert!, "utf8"), key: readFileSync(key!, "utf8") };
+};
+
+beforeAll(async () => {
+  run = createRunDir("petrel-boot-");
+  tlsDir = join(run.path, "tls");
+  const cluster = inject("cluster");
+  const [port] = await freePorts(1);
+  base = `https://127.0.0.1:${port}`;
+  petrel = spawnDaemon("petrel", process.execPath, ["--import", "tsx", cli, "serve"], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_KV_PREFIX: "petrel-test", PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_TLS: "true", PETREL_TLS_DIR: tlsDir, PETREL_BOOT_SECRETS_TTL: "5" },
+    logFile: join(run.path, "petrel.log"),
+  });
+  await waitUntil("Petrel's CA", () => Promise.resolve(existsSync(join(tlsDir, "ca.pem")) ? true : undefined));
+  ca = readFileSync(join(tlsDir, "ca.pem"), "utf8");
+  await waitUntil("petrel serve over TLS", async () => ((await get("/healthz").catch(() => undefined))?.status === 200 ? true : undefined));
+  [gatewayA, gatewayB, unknown] = [clientFrom("gateway-a"), clientFrom("gateway-b"), clientFrom("gateway-unknown")];
+  await configure(gatewayA, { name: "gateway-a", kernel: "https://boot.example.org/vmlinuz", initrd: "https://boot.example.org/initrd", args: "b2c.container=docker://ci-runner", secretArgs, files: { "config.toml": "runner = 'a'\n" } });
+  await configure(gatewayB, { name: "gateway-b", kernel: "https://boot.example.org/vmlinuz", secretArgs: "b-only" });
+});
+afterAll(async () => {
+  if (petrel) await stopDaemon(petrel);
+  await run?.remove();
+});
+
+const secretsUrlOf = (script: string) => /^set secrets_url (\S+)$/m.exec(script)![1]!;
+
+describe("the boot server over Petrel's own TLS", () => {
+  it("serves its CA, and a verified server certificate", async () => {
+    const answer = await get("/ca.pem");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toBe(ca);
+  });
+
+  it("gives a known gateway its iPXE script with a one-time secrets URL that works once", async () => {
+    const script = await get("/boot.ipxe", gatewayA);
+    expect(script.status).toBe(200);
+    expect(script.body).toMatch(/^#!ipxe\nset secrets_url https:\/\/127\.0\.0\.1:\d+\/secrets\/boot\/\S+\nset kernel https:\/\/boot\.example\.org\/vmlinuz\n/);
+    expect(script.body).toContain("kernel ${kernel} ${args} secrets_url=${secrets_url}");
+    expect(script.body).not.toContain("AKIA");
+    const path = new URL(secretsUrlOf(script.body)).pathname;
+    const first = await get(path);
+    expect([first.status, first.body]).toEqual([200, secretArgs]);
+    expect((await get(path)).status).toBe(410);
+  });
+
+  it("refuses tampered and expired secrets URLs", async () => {
+    const path = new URL(secretsUrlOf((await get("/boot.ipxe", gatewayA)).body)).pathname;
+    expect((await get(`${path.slice(0, -3)}xyz`)).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    const expired = await get(path);
+    expect(expired.status).toBe(401);
+    expect(expired.body).toContain("expired");
+  });
+
+  it("answers 403 without a certificate, or for one no gateway is configured with", async () => {
+    for (const client of [undefined, unknown]) {
+      const answer = await get("/boot.ipxe", client);
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body)).toHaveProperty("error");
+    }
+  });
+
+  it("drops a connection that presents a certificate from another CA", async () => {
+    const stranger = issueCertificate(createRootCa("Stranger CA"), { kind: "client", name: "gateway-a" });
+    await expect(get("/boot.ipxe", stranger)).rejects.toThrow(/socket hang up|ECONNRESET|EPIPE/);
+  });
+
+  it("serves a gateway's files to that gateway only", async () => {
+    expect(await get("/files/config.toml", gatewayA)).toEqual({ status: 200, body: "runner = 'a'\n" });
+    expect((await get("/files/config.toml", gatewayB)).status).toBe(404);
+    expect((await get("/files/config.toml")).status).toBe(403);
+  });
+
+  it("works for curl with a client certificate, and for iPXE's TLS 1.2 AES-CBC cipher", async () => {
+    const [cert, key] = [join(tlsDir, "client-gateway-b.pem"), join(tlsDir, "client-gateway-b-key.pem")];
+    const { stdout } = await promisify(execFile)("curl", ["-sS", "--cacert", join(tlsDir, "ca.pem"), "--cert", cert, "--key", key, `${base}/boot.ipxe`]);
+    expect(stdout).toMatch(/^#!ipxe\nset secrets_url /);
+    const handshake = spawnSync("openssl", ["s_client", "-connect", base.replace("https://", ""), "-tls1_2", "-cipher", "AES128-SHA256", "-CAfile", join(tlsDir, "ca.pem")], { input: "", encoding: "utf8", timeout: 20_000 });
+    expect(handshake.stdout).toMatch(/Cipher\s+(is|:)\s*AES128-SHA256/);
+    expect(handshake.stdout).toContain("Verify return code: 0 (ok)");
+  });
+
+  it("never writes a boot secret or a one-time token in its log", () => {
+    const log = readFileSync(join(run.path, "petrel.log"), "utf8");
+    expect(log).toContain("boot script served");
+    expect(log).not.toContain("AKIA-boot-secret");
+    expect(log).not.toMatch(/\/secrets\/boot\/(?!\[redacted\])/);
+  });
+});
