@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import { ConfigError, readConfig } from "./config.js";
+import { registerGatewayCommands } from "./gateway/cli.js";
 import { registerCaCommands } from "./pki/cli.js";
 import { serve } from "./server/serve.js";
 
@@ -18,7 +19,6 @@ const serveFlags = [
 const notYetAvailable = [
   ["exec", "run a build inside the builder's executor task"],
   ["upload", "drain the Nix post-build spool to the binary cache"],
-  ["pdu", "switch a PDU outlet on a gateway"],
   ["dut", "power-cycle a device under test and judge its serial console"],
   ["gc", "clean up finished builds"],
   ["logs", "stream a build's log"],
@@ -51,6 +51,7 @@ serveCommand.action(async (options: Record<string, string | undefined>) => {
 });
 
 registerCaCommands(program);
+registerGatewayCommands(program);
 
 for (const [name, description] of notYetAvailable) {
   program
