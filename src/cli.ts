@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
+import { registerBuildCommands } from "./build/cli.js";
 import { ConfigError, readConfig } from "./config.js";
 import { serve } from "./server/serve.js";
 
@@ -21,8 +22,6 @@ const notYetAvailable = [
   ["dut", "power-cycle a device under test and judge its serial console"],
   ["ca", "manage the embedded certificate authority"],
   ["gc", "clean up finished builds"],
-  ["logs", "stream a build's log"],
-  ["status", "show a build's status"],
 ] as const;
 
 const program = new Command("petrel")
@@ -61,5 +60,7 @@ for (const [name, description] of notYetAvailable) {
       process.exit(69);
     });
 }
+
+registerBuildCommands(program);
 
 await program.parseAsync();

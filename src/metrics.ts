@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -18,6 +18,11 @@ export function createMetrics() {
       name: "petrel_dispatches_total",
       help: "Builder children dispatched, by whether Nomad created a new one or answered an earlier delivery's.",
       labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    logStreams: new Gauge({
+      name: "petrel_log_streams_open",
+      help: "Build logs being sent right now through GET /build?log=…, followed or not.",
       registers: [registry],
     }),
     hookLatency: new Histogram({

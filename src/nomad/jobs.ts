@@ -20,12 +20,17 @@ export function createJobs(http: NomadHttp) {
     register: (job: JobSpec) => http.json<{ EvalID: string; Index: number }>("POST", "/v1/jobs", { body: { Job: job } }),
 
     /** Jobs whose id starts with `prefix`: a builder's dispatched children are `<builder>/dispatch-…`. */
-    list: (prefix: string) => http.json<JobListStub[]>("GET", "/v1/jobs", { query: { prefix } }),
+    list: (prefix: string, { meta = false }: { meta?: boolean } = {}) =>
+      http.json<JobListStub[]>("GET", "/v1/jobs", { query: { prefix, meta: meta || undefined } }),
 
     /** A job's allocation counts: the cheapest answer that proves a job exists. */
     summary: (id: string) => http.json<{ JobID: string }>("GET", `${jobPath(id)}/summary`),
 
     get: (id: string) => http.json<JobSummary>("GET", jobPath(id)),
+
+    /** The job, blocking until it changes past `index` (stopped, or its status moved). */
+    read: (id: string, blocking: Blocking = {}, signal?: AbortSignal): Promise<Indexed<JobSummary>> =>
+      http.read<JobSummary>(jobPath(id), { ...blocking, ...(signal === undefined ? {} : { signal }) }),
 
     // No payload: whatever Petrel tells a build travels in meta, visible in
     // `nomad job status`, and secrets travel in neither.
@@ -35,8 +40,8 @@ export function createJobs(http: NomadHttp) {
         body: { Meta: meta },
       }),
 
-    allocations: (id: string, blocking: Blocking = {}): Promise<Indexed<AllocationStub[]>> =>
-      http.read<AllocationStub[]>(`${jobPath(id)}/allocations`, blocking),
+    allocations: (id: string, blocking: Blocking = {}, signal?: AbortSignal): Promise<Indexed<AllocationStub[]>> =>
+      http.read<AllocationStub[]>(`${jobPath(id)}/allocations`, { ...blocking, ...(signal === undefined ? {} : { signal }) }),
 
     stop: (id: string) => http.json<{ EvalID: string }>("DELETE", jobPath(id)),
   };

@@ -5,6 +5,8 @@ export type LogOptions = {
   type: "stdout" | "stderr";
   /** Keep the stream open for new output. Nomad never ends a followed stream by itself. */
   follow?: boolean;
+  /** Bytes to skip from the start of the log (across Nomad's rotated files). */
+  offset?: number;
   signal?: AbortSignal;
 };
 
@@ -16,7 +18,7 @@ export async function* streamLogs(http: NomadHttp, allocId: string, options: Log
       type: options.type,
       follow: options.follow ?? false,
       origin: "start",
-      offset: 0,
+      offset: options.offset ?? 0,
       plain: true,
     },
     ...(options.signal === undefined ? {} : { signal: options.signal }),

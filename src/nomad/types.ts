@@ -3,26 +3,50 @@
 export type TaskState = {
   State: "pending" | "running" | "dead";
   Failed: boolean;
-  Events: { Type: string; DisplayMessage?: string; ExitCode?: number }[] | null;
+  /** RFC 3339; Go's zero time ("0001-01-01T00:00:00Z") or null until it happened. */
+  StartedAt?: string | null;
+  FinishedAt?: string | null;
+  Events: { Type: string; Time?: number; DisplayMessage?: string; ExitCode?: number }[] | null;
 };
 
 export type AllocationStub = {
   ID: string;
   JobID: string;
   ClientStatus: "pending" | "running" | "complete" | "failed" | "lost" | "unknown";
+  DesiredStatus?: "run" | "stop" | "evict";
+  NodeName?: string;
   TaskStates: Record<string, TaskState> | null;
+  /** Unix nanoseconds. */
+  CreateTime?: number;
+  ModifyTime?: number;
 };
 
 export type DispatchResponse = { DispatchedJobID: string; EvalID: string; Index: number };
 
 export type JobSummary = {
   ID: string;
+  ParentID?: string;
   Status: "pending" | "running" | "dead";
+  /** Set by `nomad job stop`: the job is dead because someone stopped it. */
+  Stop?: boolean;
+  /** Unix nanoseconds. */
+  SubmitTime?: number;
   Meta: Record<string, string> | null;
   ParameterizedJob: { MetaRequired: string[] | null; MetaOptional: string[] | null } | null;
 };
 
-export type JobListStub = { ID: string; ParentID: string; Status: "pending" | "running" | "dead"; SubmitTime: number };
+export type JobListStub = {
+  ID: string;
+  ParentID: string;
+  Status: "pending" | "running" | "dead";
+  Stop?: boolean;
+  SubmitTime: number;
+  /** Only when listed with `meta: true`. */
+  Meta?: Record<string, string> | null;
+  JobSummary?: { Summary: Record<string, TaskGroupCounts> | null } | null;
+};
+
+export type TaskGroupCounts = { Queued: number; Complete: number; Failed: number; Running: number; Starting: number; Lost: number; Unknown?: number };
 
 export type NodeStub = {
   ID: string;

@@ -8,6 +8,7 @@ import { redactUrl, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { createSingleUse } from "../single-use/single-use.js";
+import { buildRoutes } from "./build.js";
 import { errorHandler, notFound } from "./errors.js";
 import { healthRoutes } from "./health.js";
 import { hookRoutes } from "./hook.js";
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoutes({ metrics }));
   app.use(hookRoutes({ consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics }));
+  app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams }));
   app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
   app.use(notFound);
   app.use(errorHandler);

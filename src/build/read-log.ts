@@ -1,0 +1,98 @@
+import type { Nomad } from "../nomad/client.js";
+import type { AllocationStub, TaskState } from "../nomad/types.js";
+import { UpstreamError } from "../upstream-error.js";
+import { latestAllocation, resolveTask } from "./load-build.js";
+
+export type ReadLogOptions = {
+  type: "stdout" | "stderr";
+  task?: string;
+  /** Keep reading until the task ends: waits for an allocation, then for the task to start. */
+  follow?: boolean;
+  signal?: AbortSignal;
+};
+
+const terminal = new Set<AllocationStub["ClientStatus"]>(["complete", "failed", "lost"]);
+
+/**
+ * A build's log as bytes. Nomad's own followed stream never ends (nomad#18369),
+ * so while following, a blocking query watches the allocation; when the task is
+ * over the stream is cut and whatever it had not delivered yet is read from the
+ * byte offset reached, without follow, which does end.
+ */
+export async function* readBuildLog(nomad: Nomad, jobId: string, options: ReadLogOptions): AsyncIterable<Uint8Array> {
+  const { type, follow = false, signal } = options;
+  let offset = 0;
+  let index = 0;
+  for (;;) {
+    const answer = await nomad.jobs.allocations(jobId, { index, wait: "5m" }, signal);
+    index = answer.index;
+    const alloc = latestAllocation(answer.value);
+    if (alloc === undefined) {
+      if (!follow) return;
+      const job = await nomad.jobs.read(jobId, {}, signal);
+      if (job.value.Stop === true || job.value.Status === "dead") return;
+      // A pending job's allocations don't change when it is stopped: wait on the job itself, then look again.
+      if (job.value.Status === "pending") {
+        await nomad.jobs.read(jobId, { index: job.index, wait: "5m" }, signal);
+        index = 0;
+      }
+      continue;
+    }
+    const task = resolveTask(alloc, options.task);
+    const state = alloc.TaskStates?.[task];
+    const over = terminal.has(alloc.ClientStatus) || state?.State === "dead";
+    if (!follow || over) {
+      yield* readRest(nomad, alloc.ID, { task, type, offset, started: hasStarted(state) }, signal);
+      return;
+    }
+    if (!hasStarted(state)) continue;
+
+    const cut = new AbortController();
+    const onAbort = () => cut.abort();
+    signal?.addEventListener("abort", onAbort);
+    void untilTaskOver(nomad, jobId, alloc.ID, task, index, cut.signal).then(onAbort, onAbort);
+    try {
+      for await (const chunk of nomad.logs(alloc.ID, { task, type, follow: true, offset, signal: cut.signal })) {
+        offset += chunk.length;
+        yield chunk;
+      }
+    } catch (error) {
+      if (!cut.signal.aborted) throw error;
+    } finally {
+      cut.abort();
+      signal?.removeEventListener("abort", onAbort);
+    }
+    signal?.throwIfAborted();
+    index = 0;
+  }
+}
+
+/** The log from `offset` to its current end; nothing for a task that never started. */
+async function* readRest(
+  nomad: Nomad,
+  allocId: string,
+  { task, type, offset, started }: { task: string; type: "stdout" | "stderr"; offset: number; started: boolean },
+  signal: AbortSignal | undefined,
+): AsyncIterable<Uint8Array> {
+  try {
+    yield* nomad.logs(allocId, { task, type, offset, ...(signal === undefined ? {} : { signal }) });
+  } catch (error) {
+    // A task stopped before it started has no log files, and Nomad says so with an error.
+    if (started || !(error instanceof UpstreamError)) throw error;
+  }
+}
+
+function hasStarted(state: TaskState | undefined): boolean {
+  if (state === undefined) return false;
+  return state.State !== "pending" || Boolean(state.StartedAt && !state.StartedAt.startsWith("0001-"));
+}
+
+/** Resolves when the task is dead, its allocation terminal or gone, or `signal` fires. */
+async function untilTaskOver(nomad: Nomad, jobId: string, allocId: string, task: string, index: number, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const answer = await nomad.jobs.allocations(jobId, { index, wait: "5m" }, signal);
+    index = answer.index;
+    const alloc = answer.value.find((candidate) => candidate.ID === allocId);
+    if (alloc === undefined || terminal.has(alloc.ClientStatus) || alloc.TaskStates?.[task]?.State === "dead") return;
+  }
+}
