@@ -23,6 +23,7 @@ export async function* readBuildLog(nomad: Nomad, jobId: string, options: ReadLo
   const { type, follow = false, signal } = options;
   let offset = 0;
   let index = 0;
+  let reading: string | undefined;
   for (;;) {
     const answer = await nomad.jobs.allocations(jobId, { index, wait: "5m" }, signal);
     index = answer.index;
@@ -38,6 +39,8 @@ export async function* readBuildLog(nomad: Nomad, jobId: string, options: ReadLo
       }
       continue;
     }
+    // A replacement allocation (a lost node's build placed again) has a log of its own, from its start.
+    if (alloc.ID !== reading) [reading, offset] = [alloc.ID, 0];
     const task = resolveTask(alloc, options.task);
     const state = alloc.TaskStates?.[task];
     const over = terminal.has(alloc.ClientStatus) || state?.State === "dead";
