@@ -109,7 +109,7 @@ export function readConfig(env: Env = process.env): Config {
     kvPrefix: read(env, "PETREL_KV_PREFIX", kvPrefix) ?? "petrel",
     logLevel: read(env, "PETREL_LOG_LEVEL", z.enum(logLevels, `expected one of ${logLevels.join(", ")}`)) ?? "info",
     secretsTtlSeconds: read(env, "PETREL_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(10, "expected at least 10 seconds").max(86_400, "expected at most 86400 seconds (a day)")) ?? 1800,
-    maxLogStreams: read(env, "PETREL_MAX_LOG_STREAMS", z.coerce.number().int("expected a whole number").min(1, "expected at least 1").max(14, "expected at most 14 (two Nomad connections each, of 32 shared)")) ?? 8,
+    maxLogStreams: read(env, "PETREL_MAX_LOG_STREAMS", z.coerce.number("expected a whole number").int("expected a whole number").min(1, "expected at least 1").max(14, "expected at most 14 (two Nomad connections each, of 32 shared)")) ?? 8,
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {
       addr: stripSlash(read(env, "NOMAD_ADDR", httpUrl) ?? "http://127.0.0.1:4646"),
