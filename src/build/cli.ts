@@ -8,7 +8,7 @@ import { toBuildStatus } from "./build-status.js";
 import { formatBuildDetail, formatBuildTable } from "./format.js";
 import { listBuilds } from "./list-builds.js";
 import { BuildNotFoundError, loadBuild, NotABuildError } from "./load-build.js";
-import { readBuildLog } from "./read-log.js";
+import { createBuildLogs } from "./read-log.js";
 
 /**
  * `petrel status` and `petrel logs`: they read Nomad directly, with the Nomad
@@ -25,7 +25,7 @@ export function registerBuildCommands(program: Command): void {
     .action((job: string, options: { follow?: boolean; stderr?: boolean; task?: string }) =>
       run("logs", async (nomad) => {
         await loadBuild(nomad, job);
-        const log = readBuildLog(nomad, job, {
+        const log = createBuildLogs(nomad).read(job, {
           type: options.stderr ? "stderr" : "stdout",
           follow: options.follow ?? false,
           ...(options.task === undefined ? {} : { task: options.task }),

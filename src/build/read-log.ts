@@ -1,7 +1,8 @@
 import type { Nomad } from "../nomad/client.js";
-import type { AllocationStub, TaskState } from "../nomad/types.js";
+import type { TaskState } from "../nomad/types.js";
 import { UpstreamError } from "../upstream-error.js";
 import { latestAllocation, resolveTask } from "./load-build.js";
+import { createTaskEnd, isOver, type TaskEnd } from "./task-end.js";
 
 export type ReadLogOptions = {
   type: "stdout" | "stderr";
@@ -11,15 +12,20 @@ export type ReadLogOptions = {
   signal?: AbortSignal;
 };
 
-const terminal = new Set<AllocationStub["ClientStatus"]>(["complete", "failed", "lost"]);
+export type BuildLogs = ReturnType<typeof createBuildLogs>;
 
 /**
- * A build's log as bytes. Nomad's own followed stream never ends (nomad#18369),
+ * Builds' logs as bytes. Nomad's own followed stream never ends (nomad#18369),
  * so while following, a blocking query watches the allocation; when the task is
  * over the stream is cut and whatever it had not delivered yet is read from the
  * byte offset reached, without follow, which does end.
  */
-export async function* readBuildLog(nomad: Nomad, jobId: string, options: ReadLogOptions): AsyncIterable<Uint8Array> {
+export function createBuildLogs(nomad: Nomad) {
+  const taskEnd = createTaskEnd(nomad);
+  return { read: (jobId: string, options: ReadLogOptions) => readBuildLog(nomad, taskEnd, jobId, options) };
+}
+
+async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, options: ReadLogOptions): AsyncIterable<Uint8Array> {
   const { type, follow = false, signal } = options;
   let offset = 0;
   let index = 0;
@@ -43,7 +49,7 @@ export async function* readBuildLog(nomad: Nomad, jobId: string, options: ReadLo
     if (alloc.ID !== reading) [reading, offset] = [alloc.ID, 0];
     const task = resolveTask(alloc, options.task);
     const state = alloc.TaskStates?.[task];
-    const over = terminal.has(alloc.ClientStatus) || state?.State === "dead";
+    const over = isOver(alloc, task);
     if (!follow || over) {
       yield* readRest(nomad, alloc.ID, { task, type, offset, started: hasStarted(state) }, signal);
       return;
@@ -53,7 +59,7 @@ export async function* readBuildLog(nomad: Nomad, jobId: string, options: ReadLo
     const cut = new AbortController();
     const onAbort = () => cut.abort();
     signal?.addEventListener("abort", onAbort);
-    void untilTaskOver(nomad, jobId, alloc.ID, task, index, cut.signal).then(onAbort, onAbort);
+    void taskEnd(jobId, alloc.ID, task, cut.signal).then(onAbort);
     try {
       for await (const chunk of nomad.logs(alloc.ID, { task, type, follow: true, offset, signal: cut.signal })) {
         offset += chunk.length;
@@ -88,14 +94,4 @@ async function* readRest(
 function hasStarted(state: TaskState | undefined): boolean {
   if (state === undefined) return false;
   return state.State !== "pending" || Boolean(state.StartedAt && !state.StartedAt.startsWith("0001-"));
-}
-
-/** Resolves when the task is dead, its allocation terminal or gone, or `signal` fires. */
-async function untilTaskOver(nomad: Nomad, jobId: string, allocId: string, task: string, index: number, signal: AbortSignal): Promise<void> {
-  for (;;) {
-    const answer = await nomad.jobs.allocations(jobId, { index, wait: "5m" }, signal);
-    index = answer.index;
-    const alloc = answer.value.find((candidate) => candidate.ID === allocId);
-    if (alloc === undefined || terminal.has(alloc.ClientStatus) || alloc.TaskStates?.[task]?.State === "dead") return;
-  }
 }

@@ -6,7 +6,7 @@ import { Router, type Response } from "express";
 import { z } from "zod";
 import { toBuildStatus } from "../build/build-status.js";
 import { latestAllocation, loadBuild } from "../build/load-build.js";
-import { readBuildLog } from "../build/read-log.js";
+import { createBuildLogs } from "../build/read-log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { buildPage } from "./build-page.js";
@@ -26,6 +26,7 @@ export type BuildRoutesDeps = { nomad: Nomad; metrics: Metrics; maxLogStreams: n
 /** GET /build?job=…: a build's status (JSON), its live page (browsers), or its log (`&log=`, `&follow=1`). */
 export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps): Router {
   const router = Router();
+  const logs = createBuildLogs(nomad);
   let open = 0;
 
   router.get("/build/assets/ansi_up.js", (_req, res, next) => {
@@ -64,7 +65,7 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
     try {
       res.type("text/plain; charset=utf-8").set({ "cache-control": "no-store", "x-content-type-options": "nosniff", "x-accel-buffering": "no" });
       if (follow) res.flushHeaders();
-      const source = readBuildLog(nomad, job, { type: log, follow, signal: gone.signal, ...(task === undefined ? {} : { task }) });
+      const source = logs.read(job, { type: log, follow, signal: gone.signal, ...(task === undefined ? {} : { task }) });
       await pipeline(Readable.from(source, { objectMode: false }), res, { signal: gone.signal });
     } catch (error) {
       endAfterFailure(res, error, gone.signal);

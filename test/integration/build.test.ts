@@ -77,14 +77,15 @@ describe("GET /build?…&follow=1 while the build runs", () => {
     expect(await (await get(job(id))).json()).toMatchObject({ state: "canceled", allocation: null });
   });
 
-  it("ends when a running build is stopped, and counts the open stream meanwhile", async () => {
-    const id = await dispatchScript(nomad, builder, "echo started; sleep 60");
-    const answer = await get(`${job(id)}&log=stdout&follow=1`);
-    const reader = answer.body!.getReader();
-    expect(text(await reader.read())).toBe("started\n");
-    expect(await openStreams()).toBe(1);
+  it("ends every follower of a running build when it is stopped, and counts the open streams meanwhile", async () => {
+    const id = await dispatchScript(nomad, builder, "echo started; echo started >&2; sleep 60");
+    const readers = await Promise.all(
+      ["stdout", "stdout", "stderr"].map(async (type) => (await get(`${job(id)}&log=${type}&follow=1`)).body!.getReader()),
+    );
+    for (const reader of readers) expect(text(await reader.read())).toMatch(/started\n$/);
+    expect(await openStreams()).toBe(3);
     await nomad.jobs.stop(id);
-    expect((await reader.read()).done).toBe(true);
+    for (const reader of readers) expect((await reader.read()).done).toBe(true);
     expect(await openStreams()).toBe(0);
     expect(await (await get(job(id))).json()).toMatchObject({ state: "canceled" });
   });
