@@ -55,7 +55,9 @@ try {
       await response.arrayBuffer();
     };
     const throughPetrel = async () => {
-      const body = JSON.stringify(giteaPush({ cloneUrl, after: commit() }));
+      // A branch per push, as from many developers: auto-cancel looks, but finds nothing to stop.
+      const after = commit();
+      const body = JSON.stringify(giteaPush({ cloneUrl, after, ref: `refs/heads/topic-${after.slice(-6)}` }));
       const response = await fetch(`${petrelUrl}/hook`, {
         method: "POST",
         headers: {

@@ -20,6 +20,18 @@ export function createMetrics() {
       labelNames: ["result"] as const,
       registers: [registry],
     }),
+    statusPosts: new Counter({
+      name: "petrel_status_posts_total",
+      help: "Commit statuses sent to forges, by forge, state and result (posted or failed).",
+      labelNames: ["forge", "state", "result"] as const,
+      registers: [registry],
+    }),
+    cancels: new Counter({
+      name: "petrel_cancels_total",
+      help: "Builds stopped, by reason (superseded, or asked for over HTTP).",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     logStreams: new Gauge({
       name: "petrel_log_streams_open",
       help: "Build logs being sent right now through GET /build?log=…, followed or not.",

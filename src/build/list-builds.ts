@@ -21,9 +21,9 @@ export type BuildFilter = { repo?: string; branch?: string; limit?: number };
  * dispatched child carries its build's meta, so no extra request per build.
  */
 export async function listBuilds(nomad: Nomad, { repo, branch, limit = 20 }: BuildFilter = {}): Promise<BuildSummary[]> {
-  const stubs = await nomad.jobs.list("", { meta: true });
-  return stubs
-    .filter((stub) => stub.ParentID !== "" && stub.Meta?.REPO_URL && stub.Meta.COMMIT)
+  const { value: children } = await nomad.jobs.children();
+  return children
+    .filter((stub) => stub.Meta?.REPO_URL && stub.Meta.COMMIT)
     .map(toBuildSummary)
     .filter((build) => (repo === undefined || build.repo === repo) && (branch === undefined || build.ref === branch || build.ref === `#${branch.replace(/^#/, "")}`))
     .sort((a, b) => b.submittedAt - a.submittedAt)

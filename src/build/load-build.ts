@@ -43,7 +43,7 @@ export function checkIsBuild(job: JobSummary): void {
 /** The allocation that speaks for the build: the newest one Nomad made for it. */
 export function latestAllocation(allocations: AllocationStub[]): AllocationStub | undefined {
   return allocations.reduce<AllocationStub | undefined>(
-    (latest, alloc) => (latest === undefined || (alloc.CreateTime ?? 0) > (latest.CreateTime ?? 0) ? alloc : latest),
+    (latest, alloc) => (latest === undefined || alloc.CreateIndex > latest.CreateIndex ? alloc : latest),
     undefined,
   );
 }

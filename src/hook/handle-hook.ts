@@ -19,7 +19,7 @@ export type HookInput = {
 
 export type HookResult =
   | { outcome: "ignored"; source: HookSource; repo: string; reason: string }
-  | { outcome: "dispatched"; source: HookSource; repo: string; request: BuildRequest; trust: TrustDecision; builds: DispatchedBuild[] };
+  | { outcome: "dispatched"; source: HookSource; repo: string; config: RepoConfig; request: BuildRequest; trust: TrustDecision; builds: DispatchedBuild[] };
 
 export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds };
 
@@ -44,7 +44,7 @@ export function createHookHandler({ consul, kvPrefix, dispatchBuilds }: HookHand
     const trust = decideTrust(outcome, config.trusted);
     const delivery = header(headers, "x-gitea-delivery") ?? header(headers, "x-gitlab-event-uuid");
     const builds = await dispatchBuilds(outcome, config, { flavors, trust, delivery });
-    return { outcome: "dispatched", source, repo, request: outcome, trust, builds };
+    return { outcome: "dispatched", source, repo, config, request: outcome, trust, builds };
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import { createNomadHttp } from "./http.js";
 import { createJobs } from "./jobs.js";
+import { streamEvents } from "./events.js";
 import { streamLogs, type LogOptions } from "./logs.js";
 import type { NodeStub } from "./types.js";
 
@@ -15,5 +16,6 @@ export function createNomad(config: Config["nomad"]) {
     node: (id: string) => http.json<NodeStub>("GET", `/v1/node/${encodeURIComponent(id)}`),
     leader: () => http.json<string>("GET", "/v1/status/leader"),
     logs: (allocId: string, options: LogOptions) => streamLogs(http, allocId, options),
+    events: (topics: string[], index: number, signal: AbortSignal) => streamEvents(http, topics, index, signal),
   };
 }

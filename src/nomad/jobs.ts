@@ -20,11 +20,16 @@ export function createJobs(http: NomadHttp) {
     register: (job: JobSpec) => http.json<{ EvalID: string; Index: number }>("POST", "/v1/jobs", { body: { Job: job } }),
 
     /** Jobs whose id starts with `prefix`: a builder's dispatched children are `<builder>/dispatch-…`. */
-    list: (prefix: string, { meta = false }: { meta?: boolean } = {}) =>
-      http.json<JobListStub[]>("GET", "/v1/jobs", { query: { prefix, meta: meta || undefined } }),
+    list: (prefix: string, { meta = false } = {}) => http.json<JobListStub[]>("GET", "/v1/jobs", { query: { prefix, meta } }),
 
     /** A job's allocation counts: the cheapest answer that proves a job exists. */
     summary: (id: string) => http.json<{ JobID: string }>("GET", `${jobPath(id)}/summary`),
+
+    /** Every dispatched child Nomad knows, with its meta, and the index to follow changes from. */
+    children: async (): Promise<Indexed<JobListStub[]>> => {
+      const { value, index } = await http.read<JobListStub[]>("/v1/jobs", { query: { meta: true } });
+      return { value: value.filter((job) => job.ParentID !== ""), index };
+    },
 
     get: (id: string) => http.json<JobSummary>("GET", jobPath(id)),
 

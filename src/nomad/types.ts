@@ -6,7 +6,7 @@ export type TaskState = {
   /** RFC 3339; Go's zero time ("0001-01-01T00:00:00Z") or null until it happened. */
   StartedAt?: string | null;
   FinishedAt?: string | null;
-  Events: { Type: string; Time?: number; DisplayMessage?: string; ExitCode?: number }[] | null;
+  Events: { Type: string; DisplayMessage?: string; ExitCode?: number }[] | null;
 };
 
 export type AllocationStub = {
@@ -16,9 +16,7 @@ export type AllocationStub = {
   DesiredStatus?: "run" | "stop" | "evict";
   NodeName?: string;
   TaskStates: Record<string, TaskState> | null;
-  /** Unix nanoseconds. */
-  CreateTime?: number;
-  ModifyTime?: number;
+  CreateIndex: number;
 };
 
 export type DispatchResponse = { DispatchedJobID: string; EvalID: string; Index: number };
@@ -39,7 +37,8 @@ export type JobListStub = {
   ID: string;
   ParentID: string;
   Status: "pending" | "running" | "dead";
-  Stop?: boolean;
+  /** Set once the job was stopped (`nomad job stop`). */
+  Stop: boolean;
   SubmitTime: number;
   /** Only when listed with `meta: true`. */
   Meta?: Record<string, string> | null;

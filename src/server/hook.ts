@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from "express";
 import { createHookHandler, type HookHandlerDeps, type HookResult } from "../hook/handle-hook.js";
 import { HookError } from "../hook/hook-error.js";
 import { header } from "../hook/identify.js";
-import type { Metrics } from "../metrics.js";
+import { createAutoCancel, type AutoCancelDeps } from "../dispatch/auto-cancel.js";
 
 /** Forges send a few hundred kilobytes at most; GitLab trims pushes to 20 commits. */
 const maxBody = "2mb";
@@ -12,8 +12,9 @@ const maxBody = "2mb";
  * (`?token=`) answers the job ids as text; the native forms answer JSON.
  * Every refusal is a 4xx JSON naming the problem.
  */
-export function hookRoutes(deps: HookHandlerDeps & { metrics: Metrics }): Router {
+export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps): Router {
   const handleHook = createHookHandler(deps);
+  const autoCancel = createAutoCancel(deps);
   const router = Router();
   router.post(
     "/hook",
@@ -42,6 +43,10 @@ export function hookRoutes(deps: HookHandlerDeps & { metrics: Metrics }): Router
       for (const build of result.builds) deps.metrics.dispatches.inc({ result: build.created ? "created" : "existing" });
       logDispatched(req, result);
       answer(res, result);
+      // After answering: a forge waits on the hook, not on older builds being stopped.
+      if (result.config.autoCancel) {
+        autoCancel(result.request, result.builds, req.log).catch((error: unknown) => req.log.warn({ err: (error as Error).message }, "could not stop superseded builds"));
+      }
     },
   );
   return router;

@@ -7,6 +7,7 @@ export type GiteaRepo = {
   name: string;
   full_name: string;
   clone_url: string;
+  html_url: string;
   fork: boolean;
   empty: boolean;
   owner: { login: string };
@@ -22,7 +23,7 @@ export type GiteaPullRequest = {
 };
 export type CommitState = "pending" | "success" | "error" | "failure" | "warning";
 /** One posted status; Gitea answers its state as `status`, unlike the `state` it was posted with. */
-export type GiteaStatus = { context: string; status: CommitState; target_url: string; description: string };
+export type GiteaStatus = { id: number; context: string; status: CommitState; target_url: string; description: string };
 export type GiteaCombinedStatus = { state: CommitState; sha: string; statuses: GiteaStatus[] };
 
 export type HookOptions = { url: string; secret: string; events: string[] };

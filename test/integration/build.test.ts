@@ -21,6 +21,16 @@ afterAll(() => petrel.stop());
 const get = (query: string, init: RequestInit = {}) => fetch(`${petrel.url}/build?${query}`, init);
 const job = (id: string) => `job=${encodeURIComponent(id)}`;
 const text = (chunk: { value?: unknown }) => new TextDecoder().decode(chunk.value as Uint8Array | undefined);
+/** Reads until `wanted` has arrived (a log may come in several chunks); answers all read so far. */
+async function readUntil(reader: ReadableStreamDefaultReader, wanted: string): Promise<string> {
+  let seen = "";
+  while (!seen.includes(wanted)) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error(`the stream ended before '${wanted}' arrived (got '${seen}')`);
+    seen += text(chunk);
+  }
+  return seen;
+}
 const openStreams = async () => Number(/^petrel_log_streams_open (\d+)/m.exec(await (await fetch(`${petrel.url}/metrics`)).text())?.[1]);
 
 describe("GET /build on a finished build", () => {
@@ -82,9 +92,12 @@ describe("GET /build?…&follow=1 while the build runs", () => {
     const readers = await Promise.all(
       ["stdout", "stdout", "stderr"].map(async (type) => (await get(`${job(id)}&log=${type}&follow=1`)).body!.getReader()),
     );
-    for (const reader of readers) expect(text(await reader.read())).toMatch(/started\n$/);
-    expect(await openStreams()).toBe(3);
-    await nomad.jobs.stop(id);
+    try {
+      for (const reader of readers) await readUntil(reader, "started\n");
+      expect(await openStreams()).toBe(3);
+    } finally {
+      await nomad.jobs.stop(id);
+    }
     for (const reader of readers) expect((await reader.read()).done).toBe(true);
     expect(await openStreams()).toBe(0);
     expect(await (await get(job(id))).json()).toMatchObject({ state: "canceled" });
@@ -93,12 +106,15 @@ describe("GET /build?…&follow=1 while the build runs", () => {
   it("closes the upstream stream when the client goes away", async () => {
     const id = await dispatchScript(nomad, builder, "echo started; sleep 60");
     const client = new AbortController();
-    const answer = await get(`${job(id)}&log=stdout&follow=1`, { signal: client.signal });
-    await answer.body!.getReader().read();
-    expect(await openStreams()).toBe(1);
-    client.abort();
-    await expect.poll(openStreams, { timeout: 5_000 }).toBe(0);
-    await nomad.jobs.stop(id);
+    try {
+      const answer = await get(`${job(id)}&log=stdout&follow=1`, { signal: client.signal });
+      await readUntil(answer.body!.getReader(), "started\n");
+      expect(await openStreams()).toBe(1);
+      client.abort();
+      await expect.poll(openStreams, { timeout: 5_000 }).toBe(0);
+    } finally {
+      await nomad.jobs.stop(id);
+    }
   });
 });
 

@@ -45,7 +45,7 @@ describe("hcl/builder.hcl on the real Nomad", () => {
     });
     const repoConfig = { hook: { token: "hook-token-1" }, trusted: { senders: ["alice"] } };
     await writeRepoConfig(consul, config.kvPrefix, repo.url, repoConfig);
-    expect(await readRepoConfig(consul, config.kvPrefix, repo.url)).toEqual(repoConfig);
+    expect(await readRepoConfig(consul, config.kvPrefix, repo.url)).toEqual({ ...repoConfig, builder: "builder", autoCancel: true });
 
     const dispatched = await nomad.jobs.dispatch(builder, {
       meta: { REPO_URL: repo.url, COMMIT: repo.commit, BRANCH: repo.branch, FLAVOR: "default" },

@@ -35,7 +35,7 @@ describe("the Consul client against a Consul with mTLS and default-deny ACLs", (
     const { consul: client, prefix } = clientFrom({ ...tlsEnv(), CONSUL_HTTP_TOKEN: consul.token! });
     const repoConfig = { hook: { token: "hook-token" }, trusted: { senders: ["alice"] } };
     await writeRepoConfig(client, prefix, cloneUrl, repoConfig);
-    expect(await readRepoConfig(client, prefix, cloneUrl)).toEqual(repoConfig);
+    expect(await readRepoConfig(client, prefix, cloneUrl)).toEqual({ ...repoConfig, builder: "builder", autoCancel: true });
   });
 
   it("is refused (403) without the token, and the refusal doesn't carry a token", async () => {

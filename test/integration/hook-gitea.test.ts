@@ -50,6 +50,18 @@ function childFor(repo: GiteaRepo, commit: string, jobPrefix = builder) {
   });
 }
 
+/** A new user forks alice's `repo` (after a first commit), changes it and opens a pull request. */
+async function forkPullRequest(repo: GiteaRepo, author: string): Promise<{ sha: string; number: number }> {
+  const base = await pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch: "main", files: { "README.md": "widget\n" }, message: "Start" });
+  await alice.waitForBranch(alice.username, repo.name, "main", base);
+  const user = await admin.createUser(author);
+  const fork = await user.forkRepo(alice.username, repo.name);
+  const sha = await pushCommit({ cloneUrl: fork.clone_url, credentials: user, branch: "change", files: { "README.md": `widget, by ${author}\n` }, message: "Change" });
+  await user.waitForBranch(fork.owner.login, fork.name, "change", sha);
+  const pr = await user.openPullRequest(alice.username, repo.name, { head: `${author}:change`, title: "Change" });
+  return { sha, number: pr.number };
+}
+
 /** Petrel's count of a kind of hook, read from its /metrics. */
 async function hookCount(event: string, outcome: string): Promise<number> {
   const text = await (await fetch(`${petrel.url}/metrics`)).text();
@@ -100,30 +112,16 @@ describe("Gitea → Petrel → Nomad", () => {
 
   it("builds a pull request from an untrusted fork untrusted, without secrets, on the untrusted builder", async () => {
     const repo = await petrelRepo("fork-widget");
-    const base = await pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch: "main", files: { "README.md": "widget\n" }, message: "Start" });
-    await alice.waitForBranch(alice.username, repo.name, "main", base);
-    const mallory = await admin.createUser("mallory");
-    const fork = await mallory.forkRepo(alice.username, repo.name);
-    const sha = await pushCommit({ cloneUrl: fork.clone_url, credentials: mallory, branch: "feature", files: { "README.md": "pwned\n" }, message: "Improve" });
-    await mallory.waitForBranch(fork.owner.login, fork.name, "feature", sha);
-    const pr = await mallory.openPullRequest(alice.username, repo.name, { head: "mallory:feature", title: "Improve" });
-
+    const { sha, number } = await forkPullRequest(repo, "mallory");
     const [child] = await childFor(repo, sha, untrustedBuilder);
-    expect(child!.meta).toMatchObject({ EVENT: "pull_request", PR: String(pr.number), BRANCH: `refs/pull/${pr.number}/head`, SENDER: "mallory", TRUSTED: "false" });
+    expect(child!.meta).toMatchObject({ EVENT: "pull_request", PR: String(number), BRANCH: `refs/pull/${number}/head`, SENDER: "mallory", TRUSTED: "false" });
     expect(child!.meta.TRUST_REASON).toContain("fork");
     expect(child!.meta).not.toHaveProperty("SECRETS_URL");
   });
 
   it("trusts a pull request by a trusted member", async () => {
     const repo = await petrelRepo("member-widget", { trusted: ["alice", "carol"] });
-    const base = await pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch: "main", files: { "README.md": "widget\n" }, message: "Start" });
-    await alice.waitForBranch(alice.username, repo.name, "main", base);
-    const carol = await admin.createUser("carol");
-    const fork = await carol.forkRepo(alice.username, repo.name);
-    const sha = await pushCommit({ cloneUrl: fork.clone_url, credentials: carol, branch: "fix", files: { "README.md": "widget, fixed\n" }, message: "Fix" });
-    await carol.waitForBranch(fork.owner.login, fork.name, "fix", sha);
-    await carol.openPullRequest(alice.username, repo.name, { head: "carol:fix", title: "Fix" });
-
+    const { sha } = await forkPullRequest(repo, "carol");
     const [child] = await childFor(repo, sha);
     expect(child!.meta).toMatchObject({ TRUSTED: "true", SENDER: "carol" });
     expect(child!.meta.SECRETS_URL).toMatch(/\/secrets\/build\//);

@@ -14,6 +14,7 @@ const alloc = (ClientStatus: AllocationStub["ClientStatus"], DesiredStatus: Allo
   ClientStatus,
   DesiredStatus,
   TaskStates: null,
+  CreateIndex: 1,
 });
 
 describe("a build's state from Nomad's job and allocation", () => {

@@ -1,0 +1,60 @@
+import { createHash } from "node:crypto";
+import { consulCall, type Consul } from "../consul/client.js";
+import type { BuildRequest } from "../forge/build-request.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import type { Nomad } from "../nomad/client.js";
+import { supersededKey } from "../report/report-build.js";
+import { UpstreamError } from "../upstream-error.js";
+import type { DispatchedBuild } from "./dispatch-builds.js";
+
+export type AutoCancelDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; metrics: Metrics };
+
+type Latest = { job: string; commit: string };
+
+/**
+ * Stops the build a new one makes pointless: the latest build of the same
+ * repository, branch or pull request, and flavor, while it is still pending
+ * or running. Which build is latest is kept in Consul, one key per
+ * branch-and-flavor swapped with a check-and-set, so finding it costs the
+ * same however many builds Nomad remembers, and survives restarts. Tags never
+ * cancel anything. The superseding commit is noted first, for the status.
+ */
+export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCancelDeps) {
+  async function swapLatest(key: string, latest: Latest): Promise<Latest | undefined> {
+    for (;;) {
+      const current = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
+      const previous = current?.Value ? (JSON.parse(current.Value) as Latest) : undefined;
+      if (previous?.job === latest.job) return undefined;
+      const swapped = await consulCall(`PUT kv ${key}`, () => consul.kv.set({ key, value: JSON.stringify(latest), cas: current?.ModifyIndex ?? 0 }));
+      if (swapped) return previous;
+    }
+  }
+
+  async function stillRunning(job: string): Promise<boolean> {
+    try {
+      const found = await nomad.jobs.get(job);
+      return found.Status !== "dead" && !found.Stop;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  return async function autoCancel(request: BuildRequest, builds: DispatchedBuild[], logger: Logger): Promise<string[]> {
+    if (request.event === "tag") return [];
+    const stopped: string[] = [];
+    for (const build of builds.filter((b) => b.created)) {
+      const lineage = createHash("sha256").update(`${request.cloneUrl}\u0000${request.branch}\u0000${build.flavor}`).digest("hex");
+      const previous = await swapLatest(`${kvPrefix}/_petrel/latest/${lineage}`, { job: build.job, commit: request.commit });
+      if (!previous || !(await stillRunning(previous.job))) continue;
+      const key = supersededKey(kvPrefix, previous.job);
+      await consulCall(`PUT kv ${key}`, () => consul.kv.set(key, request.commit));
+      await nomad.jobs.stop(previous.job);
+      metrics.cancels.inc({ reason: "superseded" });
+      logger.info({ job: previous.job, by: build.job, commit: request.commit }, "superseded build stopped");
+      stopped.push(previous.job);
+    }
+    return stopped;
+  };
+}

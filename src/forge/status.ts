@@ -1,0 +1,35 @@
+import fetch from "node-fetch";
+import type { BuildStateName } from "../report/build-state.js";
+import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
+
+export type CommitStatus = { state: BuildStateName; context: string; targetUrl: string; description: string };
+export type StatusTarget = { forge: "gitea" | "gitlab"; url: string; token: string; repo: string; commit: string };
+
+/** Gitea knows pending/success/failure/error; GitLab also running and canceled. */
+const giteaStates: Record<BuildStateName, string> = { pending: "pending", running: "pending", success: "success", failure: "failure", error: "error", canceled: "error" };
+const gitlabStates: Record<BuildStateName, string> = { pending: "pending", running: "running", success: "success", failure: "failed", error: "failed", canceled: "canceled" };
+
+/** Posts one commit status to the forge; its refusals and its absence are told apart like Nomad's. */
+export async function postCommitStatus(target: StatusTarget, status: CommitStatus): Promise<void> {
+  const base = target.url.replace(/\/+$/, "");
+  const [url, headers, body] =
+    target.forge === "gitea"
+      ? [
+          `${base}/api/v1/repos/${target.repo}/statuses/${target.commit}`,
+          { authorization: `token ${target.token}` },
+          { state: giteaStates[status.state], context: status.context, target_url: status.targetUrl, description: status.description },
+        ]
+      : [
+          `${base}/api/v4/projects/${encodeURIComponent(target.repo)}/statuses/${target.commit}`,
+          { "private-token": target.token },
+          { state: gitlabStates[status.state], name: status.context, target_url: status.targetUrl, description: status.description },
+        ];
+  const forge = target.forge === "gitea" ? "Gitea" : "GitLab";
+  let response;
+  try {
+    response = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
+  } catch (error) {
+    throw new UpstreamUnavailableError(forge, error);
+  }
+  if (!response.ok) throw new UpstreamError(forge, response.status, await response.text(), `POST status for ${target.commit}`);
+}

@@ -1,0 +1,46 @@
+import type { AllocationStub, TaskState } from "../nomad/types.js";
+
+export type BuildStateName = "pending" | "running" | "success" | "failure" | "error" | "canceled";
+export type BuildState = { state: BuildStateName; description: string };
+
+/** Later states outrank earlier ones: a report never goes back from final to running. */
+export const stateRank: Record<BuildStateName, number> = { pending: 0, running: 1, success: 2, failure: 2, error: 2, canceled: 2 };
+export const isFinal = (state: BuildStateName) => stateRank[state] === 2;
+
+/**
+ * A build's state as its forge should see it, derived from Nomad alone: the
+ * child job and its newest allocation. A task's own non-zero exit is a
+ * failure; a build that never got to run its script is an error of the
+ * infrastructure; a stopped job is canceled.
+ */
+export function toBuildState(job: { Status: string; Stop?: boolean }, allocations: AllocationStub[], task = "executor"): BuildState {
+  const alloc = [...allocations].sort((a, b) => b.CreateIndex - a.CreateIndex)[0];
+  if (job.Stop) return { state: "canceled", description: "canceled" };
+  if (!alloc) return job.Status === "dead" ? { state: "error", description: "infrastructure error: the build was never placed" } : { state: "pending", description: "waiting for a node" };
+  const taskState = alloc.TaskStates?.[task];
+  switch (alloc.ClientStatus) {
+    case "pending":
+      return { state: "pending", description: "starting" };
+    case "running":
+      return { state: "running", description: "running" };
+    case "complete":
+      return { state: "success", description: "exit code 0" };
+    case "failed": {
+      const exitCode = exitCodeOf(taskState);
+      if (exitCode !== undefined && exitCode !== 0) return { state: "failure", description: `exit code ${exitCode}` };
+      return { state: "error", description: `infrastructure error: ${lastMessage(taskState) ?? "the task failed to run"}` };
+    }
+    default:
+      return { state: "error", description: `infrastructure error: allocation ${alloc.ClientStatus}` };
+  }
+}
+
+function exitCodeOf(task: TaskState | undefined): number | undefined {
+  const terminated = [...(task?.Events ?? [])].reverse().find((event) => event.Type === "Terminated");
+  return terminated?.ExitCode;
+}
+
+function lastMessage(task: TaskState | undefined): string | undefined {
+  const events = task?.Events ?? [];
+  return [...events].reverse().find((event) => event.DisplayMessage)?.DisplayMessage;
+}

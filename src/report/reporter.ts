@@ -1,0 +1,68 @@
+import type { JobSummary } from "../nomad/types.js";
+import { createReportBuild, type ReporterDeps } from "./report-build.js";
+
+export type Reporter = { stop: () => Promise<void>; /** Settles once the first resync has reported every build. */ ready: Promise<void> };
+
+const retryMs = 1_000;
+
+/**
+ * Keeps every build's commit status in step with Nomad, restart-safe: at
+ * start (and after any lost connection) it looks at every dispatched child
+ * Nomad still knows, then follows Nomad's event stream — one connection for
+ * all builds — from the index of that look.
+ */
+export function startReporter(deps: ReporterDeps): Reporter {
+  const reportBuild = createReportBuild(deps);
+  const controller = new AbortController();
+  const pending = new Map<string, Promise<void>>();
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  /** One report at a time per build, so its states are posted in order. */
+  const report = (job: string, known?: JobSummary): Promise<void> => {
+    const next = (pending.get(job) ?? Promise.resolve())
+      .then(() => reportBuild(job, known))
+      .catch((error: unknown) => deps.logger.warn({ job, err: (error as Error).message }, "could not report a build; retrying on its next change"));
+    pending.set(job, next);
+    void next.finally(() => pending.get(job) === next && pending.delete(job));
+    return next;
+  };
+
+  async function resync(): Promise<number> {
+    const { value: jobs, index } = await deps.nomad.jobs.children();
+    await Promise.all(jobs.filter((job) => job.Meta?.FORGE).map((job) => report(job.ID)));
+    return index;
+  }
+
+  const loop = (async () => {
+    while (!controller.signal.aborted) {
+      try {
+        const index = await resync();
+        markReady();
+        for await (const event of deps.nomad.events(["Job", "Allocation"], index + 1, controller.signal)) {
+          if (event.Topic === "Job") {
+            const job = event.Payload.Job as JobSummary | undefined;
+            // A job event carries the job: one that isn't a forge's build costs nothing more.
+            if (job?.ParentID && job.Meta?.FORGE) void report(event.Key, job);
+            continue;
+          }
+          const job = (event.Payload.Allocation as { JobID?: string } | undefined)?.JobID;
+          if (job?.includes("/dispatch-")) void report(job);
+        }
+      } catch (error) {
+        if (controller.signal.aborted) break;
+        deps.logger.warn({ err: (error as Error).message }, "lost Nomad's event stream; looking at every build again shortly");
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+      }
+    }
+  })();
+
+  return {
+    ready,
+    stop: async () => {
+      controller.abort();
+      await loop;
+      await Promise.all(pending.values());
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log.js";
+import { createMetrics } from "../../src/metrics.js";
+import { writeRepoConfig } from "../../src/consul/repo-config.js";
+import { startReporter, type Reporter } from "../../src/report/reporter.js";
+import { childrenOf, registerBuilder } from "../cluster/builder.js";
+import { waitUntil } from "../cluster/wait.js";
+import { clusterClients } from "../support/clients.js";
+import { startFakeGitlab } from "../support/fake-gitlab.js";
+import { gitlabMergeRequest, gitlabPush } from "../support/payloads.js";
+import { startPetrel, type TestPetrel } from "../support/petrel.js";
+import { sendHook } from "../support/send-hook.js";
+
+const { nomad, consul } = clusterClients();
+const secret = "actions-secret-eccbc87e4b5c";
+const apiToken = "api-token-a87ff679a2f3e71d9181";
+let builder: string;
+let petrel: TestPetrel;
+let reporter: Reporter;
+let gitlab: Awaited<ReturnType<typeof startFakeGitlab>>;
+
+beforeAll(async () => {
+  builder = await registerBuilder(nomad, { id: "actions-builder", unplaceable: true });
+  gitlab = await startFakeGitlab();
+  petrel = await startPetrel({ PETREL_API_TOKEN: apiToken });
+  reporter = startReporter({ nomad, consul, kvPrefix: "petrel-test", publicUrl: petrel.url, metrics: createMetrics(), logger: createLogger("silent") });
+  await reporter.ready;
+});
+afterAll(async () => {
+  await reporter?.stop();
+  await petrel?.stop();
+  await gitlab?.close();
+});
+
+async function repoWith(config: Record<string, unknown> = {}): Promise<string> {
+  const url = `https://gitlab.example.org/team/${randomUUID()}.git`;
+  await writeRepoConfig(consul, "petrel-test", url, { hook: { secret }, gitlab: { url: gitlab.url, token: "gitlab-token-1679091c5a88", project: 42 }, trusted: { senders: ["alice"] }, inject: "K=secret-e4da3b7fbbce\n", builder, ...config });
+  return url;
+}
+
+async function push(url: string, sha: string, kind: "push" | "tag_push" = "push"): Promise<string> {
+  const answer = await sendHook(petrel.url, { forge: "gitlab", event: kind === "push" ? "Push Hook" : "Tag Push Hook", secret, payload: gitlabPush({ cloneUrl: url, sha, kind }) });
+  expect(answer.status).toBe(200);
+  return (answer.json().builds as { job: string }[])[0]!.job;
+}
+
+const stopped = async (job: string) => (await nomad.jobs.get(job)).Stop === true;
+const sha = (digit: string) => digit.repeat(40);
+
+describe("auto-cancel", () => {
+  it("stops the older build of a branch when a newer commit arrives, and its status names the newer commit", async () => {
+    const url = await repoWith();
+    const older = await push(url, sha("1"));
+    const newer = await push(url, sha("2"));
+    await waitUntil("the older build to be stopped", async () => ((await stopped(older)) ? true : undefined));
+    expect(await stopped(newer)).toBe(false);
+    await waitUntil("the canceled status", () => Promise.resolve(gitlab.posted.find((post) => post.commit === sha("1") && post.body.state === "canceled")));
+    const canceled = gitlab.posted.find((post) => post.commit === sha("1") && post.body.state === "canceled")!;
+    expect(canceled.body.description).toBe(`superseded by ${sha("2").slice(0, 12)}`);
+  });
+
+  it("stops an older merge request build on new commits, but never for tags, and not when switched off", async () => {
+    const url = await repoWith();
+    const first = (await sendHook(petrel.url, { forge: "gitlab", event: "Merge Request Hook", secret, payload: gitlabMergeRequest({ cloneUrl: url, sha: sha("3") }) })).json().builds as { job: string }[];
+    await sendHook(petrel.url, { forge: "gitlab", event: "Merge Request Hook", secret, payload: gitlabMergeRequest({ cloneUrl: url, action: "update", oldrev: sha("3"), sha: sha("4") }) });
+    await waitUntil("the older merge request build to be stopped", async () => ((await stopped(first[0]!.job)) ? true : undefined));
+
+    const tag = await push(url, sha("5"), "tag_push");
+    await push(url, sha("6"), "tag_push");
+    const quiet = await repoWith({ autoCancel: false });
+    const kept = await push(quiet, sha("7"));
+    const last = await push(quiet, sha("8"));
+    // The newest build of each is running: once its own auto-cancel pass has run, the older ones must still be there.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect([await stopped(tag), await stopped(kept), await stopped(last)]).toEqual([false, false, false]);
+  });
+});
+
+describe("POST /build/cancel and /build/rerun", () => {
+  const call = (action: string, job: string, token: string | null = apiToken, base = petrel.url) =>
+    fetch(`${base}/build/${action}?job=${encodeURIComponent(job)}`, { method: "POST", headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+
+  it("refuses without the right bearer token, or without one configured", async () => {
+    const job = await push(await repoWith(), sha("9"));
+    for (const token of [null, "wrong-token-wrong-token"]) {
+      const answer = await call("cancel", job, token);
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { error: string }).error).toMatch(/bearer|Bearer/);
+    }
+    const unconfigured = await startPetrel();
+    try {
+      const answer = await call("cancel", job, apiToken, unconfigured.url);
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as { error: string }).error).toContain("PETREL_API_TOKEN");
+    } finally {
+      await unconfigured.stop();
+    }
+    expect(await stopped(job)).toBe(false);
+  });
+
+  it("answers 404 for an unknown job and 400 for a job that is no build", async () => {
+    expect((await call("cancel", "actions-builder/dispatch-0-00000000")).status).toBe(404);
+    expect((await call("rerun", builder)).status).toBe(400);
+    expect((await call("rerun", "")).status).toBe(400);
+  });
+
+  it("cancels a build", async () => {
+    const job = await push(await repoWith(), sha("a"));
+    const answer = await call("cancel", job);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ job, canceled: true });
+    expect(await stopped(job)).toBe(true);
+  });
+
+  it("reruns a build as a new child with the same meta and a fresh secrets URL", async () => {
+    const url = await repoWith();
+    const job = await push(url, sha("b"));
+    const answer = await call("rerun", job);
+    expect(answer.status).toBe(201);
+    const { job: again } = (await answer.json()) as { job: string };
+    expect(again).not.toBe(job);
+    const [before, after] = [(await nomad.jobs.get(job)).Meta!, (await nomad.jobs.get(again)).Meta!];
+    const same = Object.fromEntries(Object.entries(before).filter(([key]) => key !== "SECRETS_URL" && key !== "DELIVERY"));
+    expect(after).toMatchObject(same);
+    expect(after).not.toHaveProperty("DELIVERY");
+    expect(after.SECRETS_URL).toBeDefined();
+    expect(after.SECRETS_URL).not.toBe(before.SECRETS_URL);
+    expect(await (await fetch(after.SECRETS_URL!)).text()).toBe("K=secret-e4da3b7fbbce\n");
+    expect((await childrenOf(nomad, builder)).map((child) => child.id)).toContain(again);
+  });
+});
