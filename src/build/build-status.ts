@@ -1,14 +1,15 @@
 import type { AllocationStub, JobSummary, TaskState } from "../nomad/types.js";
+import { isFinal, toBuildState, type BuildStateName } from "../report/build-state.js";
 import { latestAllocation, resolveTask, type LoadedBuild } from "./load-build.js";
-
-export type BuildState = "pending" | "running" | "success" | "failure" | "canceled" | "lost";
 
 export type TaskView = { state: TaskState["State"]; failed: boolean; exitCode: number | null; startedAt: string | null; finishedAt: string | null };
 
 export type BuildStatus = {
   job: string;
   builder: string;
-  state: BuildState;
+  /** The same state and description the build's commit status gets. */
+  state: BuildStateName;
+  description: string;
   /** True once nothing about the build will change any more. */
   finished: boolean;
   jobStatus: JobSummary["Status"];
@@ -32,7 +33,7 @@ export function toBuildStatus({ job, allocations }: LoadedBuild, requestedTask?:
   const task = resolveTask(alloc, requestedTask);
   const tasks = Object.fromEntries(Object.entries(alloc?.TaskStates ?? {}).map(([name, state]) => [name, toTaskView(state)]));
   const main = tasks[task];
-  const state = toBuildState(job, alloc, alloc?.TaskStates?.[task]);
+  const { state, description } = toBuildState(job, allocations, task);
   const startedAt = main?.startedAt ?? null;
   const finishedAt = main?.finishedAt ?? null;
   const end = finishedAt === null ? now : Date.parse(finishedAt);
@@ -40,7 +41,8 @@ export function toBuildStatus({ job, allocations }: LoadedBuild, requestedTask?:
     job: job.ID,
     builder: job.ParentID ?? "",
     state,
-    finished: !["pending", "running"].includes(state),
+    description,
+    finished: isFinal(state),
     jobStatus: job.Status,
     task,
     exitCode: main?.exitCode ?? null,
@@ -54,24 +56,6 @@ export function toBuildStatus({ job, allocations }: LoadedBuild, requestedTask?:
     durationSeconds: startedAt === null ? null : Math.max(0, Math.round((end - Date.parse(startedAt)) / 100) / 10),
     meta: Object.fromEntries(Object.entries(job.Meta ?? {}).filter(([key]) => !hiddenMeta.has(key))),
   };
-}
-
-export function toBuildState(job: Pick<JobSummary, "Status" | "Stop">, alloc: AllocationStub | undefined, task: TaskState | undefined): BuildState {
-  const stopped = job.Stop === true || alloc?.DesiredStatus === "stop";
-  if (alloc === undefined) return stopped || job.Status === "dead" ? "canceled" : "pending";
-  const killed = task?.Events?.some((event) => event.Type === "Killing" || event.Type === "Killed") ?? false;
-  switch (alloc.ClientStatus) {
-    case "pending":
-      return stopped ? "canceled" : "pending";
-    case "running":
-      return "running";
-    case "complete":
-      return stopped && (killed || task?.State !== "dead" || exitCodeOf(task) === null) ? "canceled" : "success";
-    case "failed":
-      return stopped && killed ? "canceled" : "failure";
-    default:
-      return "lost";
-  }
 }
 
 function toTaskView(state: TaskState): TaskView {

@@ -16,7 +16,7 @@ export function formatBuildDetail(status: BuildStatus): string {
   const lines: [string, string | number | null][] = [
     ["job", status.job],
     ["builder", status.builder],
-    ["state", status.state],
+    ["state", `${status.state} (${status.description})`],
     ["exit code", status.exitCode],
     ["allocation", status.allocation ? `${status.allocation.id} (${status.allocation.clientStatus})` : "none yet"],
     ["task", `${status.task}${status.tasks[status.task] ? ` (${status.tasks[status.task]!.state})` : ""}`],

@@ -1,6 +1,6 @@
 import type { Nomad } from "../nomad/client.js";
 import type { JobListStub } from "../nomad/types.js";
-import type { BuildState } from "./build-status.js";
+import { toBuildState, type BuildStateName } from "../report/build-state.js";
 
 export type BuildSummary = {
   job: string;
@@ -10,27 +10,35 @@ export type BuildSummary = {
   ref: string;
   commit: string;
   flavor: string;
-  state: BuildState;
+  state: BuildStateName;
   submittedAt: number;
 };
 
 export type BuildFilter = { repo?: string; branch?: string; limit?: number };
 
 /**
- * Recent builds of every builder, newest first, from one job listing: every
- * dispatched child carries its build's meta, so no extra request per build.
+ * Recent builds of every builder, newest first: one job listing (every
+ * dispatched child carries its build's meta) to choose them, then each one's
+ * allocations, so each shows the state its page and commit status show.
  */
 export async function listBuilds(nomad: Nomad, { repo, branch, limit = 20 }: BuildFilter = {}): Promise<BuildSummary[]> {
   const { value: children } = await nomad.jobs.children();
-  return children
+  const chosen = children
     .filter((stub) => stub.Meta?.REPO_URL && stub.Meta.COMMIT)
-    .map(toBuildSummary)
-    .filter((build) => (repo === undefined || build.repo === repo) && (branch === undefined || build.ref === branch || build.ref === `#${branch.replace(/^#/, "")}`))
-    .sort((a, b) => b.submittedAt - a.submittedAt)
+    .filter((stub) => (repo === undefined || stub.Meta?.REPO_URL === repo) && (branch === undefined || matchesRef(stub, branch)))
+    .sort((a, b) => b.SubmitTime - a.SubmitTime)
     .slice(0, limit);
+  return Promise.all(
+    chosen.map(async (stub) => toBuildSummary(stub, toBuildState(stub, (await nomad.jobs.allocations(stub.ID)).value).state)),
+  );
 }
 
-function toBuildSummary(stub: JobListStub): BuildSummary {
+/** `--branch` names a branch, or a pull request as `7` or `#7`. */
+function matchesRef(stub: JobListStub, branch: string): boolean {
+  return stub.Meta?.BRANCH === branch || (stub.Meta?.PR !== undefined && stub.Meta.PR === branch.replace(/^#/, ""));
+}
+
+function toBuildSummary(stub: JobListStub, state: BuildStateName): BuildSummary {
   const meta = stub.Meta ?? {};
   return {
     job: stub.ID,
@@ -39,19 +47,7 @@ function toBuildSummary(stub: JobListStub): BuildSummary {
     ref: meta.PR ? `#${meta.PR}` : (meta.BRANCH ?? ""),
     commit: meta.COMMIT ?? "",
     flavor: meta.FLAVOR ?? "",
-    state: stateFromCounts(stub),
+    state,
     submittedAt: Math.floor(stub.SubmitTime / 1e6),
   };
-}
-
-/** The job summary's allocation counts say enough for a listing; `petrel status JOB` reads the allocation itself. */
-function stateFromCounts(stub: JobListStub): BuildState {
-  const groups = Object.values(stub.JobSummary?.Summary ?? {});
-  const count = (key: "Running" | "Starting" | "Failed" | "Lost" | "Complete") => groups.reduce((sum, group) => sum + group[key], 0);
-  if (count("Running") + count("Starting") > 0) return "running";
-  if (stub.Stop === true) return "canceled";
-  if (count("Failed") > 0) return "failure";
-  if (count("Lost") > 0) return "lost";
-  if (count("Complete") > 0) return "success";
-  return stub.Status === "dead" ? "canceled" : "pending";
 }

@@ -42,10 +42,7 @@ export type JobListStub = {
   SubmitTime: number;
   /** Only when listed with `meta: true`. */
   Meta?: Record<string, string> | null;
-  JobSummary?: { Summary: Record<string, TaskGroupCounts> | null } | null;
 };
-
-export type TaskGroupCounts = { Queued: number; Complete: number; Failed: number; Running: number; Starting: number; Lost: number; Unknown?: number };
 
 export type NodeStub = {
   ID: string;

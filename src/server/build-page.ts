@@ -16,7 +16,7 @@ const style = `
   #state { padding: 2px 10px; border-radius: 10px; font-weight: 600; text-transform: uppercase; font-size: 12px; background: #3b4252; }
   #state[data-state=running], #state[data-state=pending] { background: #b58900; color: #000; }
   #state[data-state=success] { background: #2e7d32; }
-  #state[data-state=failure], #state[data-state=lost] { background: #c62828; }
+  #state[data-state=failure], #state[data-state=error] { background: #c62828; }
   #state[data-state=canceled] { background: #616161; }
   #actions:empty { display: none; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 12px 20px; color: var(--dim); }
@@ -51,6 +51,7 @@ function show(status) {
     ["flavor", m.FLAVOR],
     ["builder", status.builder],
     ["allocation", status.allocation ? status.allocation.id + " (" + status.allocation.clientStatus + ")" : "none yet"],
+    ["outcome", status.description],
     ["exit code", status.exitCode === null ? "" : String(status.exitCode)],
     ["started", status.startedAt ?? ""],
     ["finished", status.finishedAt ?? ""],

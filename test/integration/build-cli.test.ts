@@ -52,7 +52,7 @@ describe("petrel status", () => {
     const { status, stdout } = await petrel(["status", failed]);
     expect(status).toBe(0);
     expect(stdout).toMatch(new RegExp(`^job: +${failed}\n`));
-    expect(stdout).toMatch(/^state: +failure$/m);
+    expect(stdout).toMatch(/^state: +failure \(exit code 3\)$/m);
     expect(stdout).toMatch(/^exit code: +3$/m);
     expect(stdout).toMatch(/^meta PR: +7$/m);
     expect(stdout).not.toContain("SECRETS_URL");

@@ -46,7 +46,7 @@ describe("GET /build on a finished build", () => {
     const text = await answer.text();
     expect(text).not.toContain("capability-0123456789");
     const status = JSON.parse(text) as Record<string, unknown>;
-    expect(status).toMatchObject({ job: id, builder, state: "failure", finished: true, exitCode: 3, task: "executor", jobStatus: "dead" });
+    expect(status).toMatchObject({ job: id, builder, state: "failure", description: "exit code 3", finished: true, exitCode: 3, task: "executor", jobStatus: "dead" });
     expect(status.allocation).toMatchObject({ clientStatus: "failed" });
     expect(status.meta).toMatchObject({ FLAVOR: "default", BRANCH: "main" });
     expect(status.meta).not.toHaveProperty("SECRETS_URL");
