@@ -1,5 +1,3 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { ConfigError, readConfig } from "../config.js";
 import { createNomad, type Nomad } from "../nomad/client.js";
@@ -8,7 +6,7 @@ import { toBuildStatus } from "./build-status.js";
 import { formatBuildDetail, formatBuildTable } from "./format.js";
 import { listBuilds } from "./list-builds.js";
 import { BuildNotFoundError, loadBuild, NotABuildError } from "./load-build.js";
-import { createBuildLogs } from "./read-log.js";
+import { createBuildLogs, sendBuildLog } from "./read-log.js";
 
 /**
  * `petrel status` and `petrel logs`: they read Nomad directly, with the Nomad
@@ -30,7 +28,7 @@ export function registerBuildCommands(program: Command): void {
           follow: options.follow ?? false,
           ...(options.task === undefined ? {} : { task: options.task }),
         });
-        await pipeline(Readable.from(log, { objectMode: false }), process.stdout, { end: false });
+        await sendBuildLog(log, process.stdout);
       }),
     );
 

@@ -1,3 +1,5 @@
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Nomad } from "../nomad/client.js";
 import type { TaskState } from "../nomad/types.js";
 import { UpstreamError } from "../upstream-error.js";
@@ -15,17 +17,24 @@ export type ReadLogOptions = {
 export type BuildLogs = ReturnType<typeof createBuildLogs>;
 
 /**
- * Builds' logs as bytes. Nomad's own followed stream never ends (nomad#18369),
- * so while following, a blocking query watches the allocation; when the task is
- * over the stream is cut and whatever it had not delivered yet is read from the
- * byte offset reached, without follow, which does end.
+ * Builds' logs, as a sequence of byte streams to send on one after the other.
+ * Nomad's own followed stream never ends (nomad#18369), so while following, a
+ * blocking query watches the allocation; when the task is over the followed
+ * stream is ended and whatever it had not delivered yet is read from the byte
+ * offset reached, without follow, which does end. Streams, not chunks, so the
+ * bytes go from Nomad's socket to the client's without a hop per chunk.
  */
 export function createBuildLogs(nomad: Nomad) {
   const taskEnd = createTaskEnd(nomad);
   return { read: (jobId: string, options: ReadLogOptions) => readBuildLog(nomad, taskEnd, jobId, options) };
 }
 
-async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, options: ReadLogOptions): AsyncIterable<Uint8Array> {
+/** Sends a build's log to `destination`, leaving it open. */
+export async function sendBuildLog(segments: AsyncIterable<Readable>, destination: Writable, signal?: AbortSignal): Promise<void> {
+  for await (const segment of segments) await pipeline(segment, destination, { end: false, ...(signal === undefined ? {} : { signal }) });
+}
+
+async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, options: ReadLogOptions): AsyncIterable<Readable> {
   const { type, follow = false, signal } = options;
   let offset = 0;
   let index = 0;
@@ -49,9 +58,9 @@ async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, opti
     if (alloc.ID !== reading) [reading, offset] = [alloc.ID, 0];
     const task = resolveTask(alloc, options.task);
     const state = alloc.TaskStates?.[task];
-    const over = isOver(alloc, task);
-    if (!follow || over) {
-      yield* readRest(nomad, alloc.ID, { task, type, offset, started: hasStarted(state) }, signal);
+    if (!follow || isOver(alloc, task)) {
+      const rest = await readRest(nomad, alloc.ID, { task, type, offset, started: hasStarted(state) }, signal);
+      if (rest !== undefined) yield rest;
       return;
     }
     if (!hasStarted(state)) continue;
@@ -59,14 +68,19 @@ async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, opti
     const cut = new AbortController();
     const onAbort = () => cut.abort();
     signal?.addEventListener("abort", onAbort);
-    void taskEnd(jobId, alloc.ID, task, cut.signal).then(onAbort);
     try {
-      for await (const chunk of nomad.logs(alloc.ID, { task, type, follow: true, offset, signal: cut.signal })) {
-        offset += chunk.length;
-        yield chunk;
-      }
-    } catch (error) {
-      if (!cut.signal.aborted) throw error;
+      const body = await nomad.logs(alloc.ID, { task, type, follow: true, offset, signal: cut.signal });
+      const segment = new PassThrough();
+      body.on("data", (chunk: Buffer) => (offset += chunk.length));
+      body.on("error", (error) => (cut.signal.aborted ? segment.end() : segment.destroy(error)));
+      body.pipe(segment);
+      // Unpiped, ended and cut in one go, so `offset` counts exactly the bytes handed on.
+      void taskEnd(jobId, alloc.ID, task, cut.signal).then(() => {
+        body.unpipe(segment);
+        segment.end();
+        cut.abort();
+      });
+      yield segment;
     } finally {
       cut.abort();
       signal?.removeEventListener("abort", onAbort);
@@ -77,17 +91,18 @@ async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, opti
 }
 
 /** The log from `offset` to its current end; nothing for a task that never started. */
-async function* readRest(
+async function readRest(
   nomad: Nomad,
   allocId: string,
   { task, type, offset, started }: { task: string; type: "stdout" | "stderr"; offset: number; started: boolean },
   signal: AbortSignal | undefined,
-): AsyncIterable<Uint8Array> {
+): Promise<Readable | undefined> {
   try {
-    yield* nomad.logs(allocId, { task, type, offset, ...(signal === undefined ? {} : { signal }) });
+    return await nomad.logs(allocId, { task, type, offset, ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
     // A task stopped before it started has no log files, and Nomad says so with an error.
     if (started || !(error instanceof UpstreamError)) throw error;
+    return undefined;
   }
 }
 

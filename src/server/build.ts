@@ -1,12 +1,11 @@
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { Router, type Response } from "express";
 import { z } from "zod";
 import { toBuildStatus } from "../build/build-status.js";
 import { latestAllocation, loadBuild } from "../build/load-build.js";
-import { createBuildLogs } from "../build/read-log.js";
+import { createBuildLogs, sendBuildLog } from "../build/read-log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { buildPage } from "./build-page.js";
@@ -65,8 +64,9 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
     try {
       res.type("text/plain; charset=utf-8").set({ "cache-control": "no-store", "x-content-type-options": "nosniff", "x-accel-buffering": "no" });
       if (follow) res.flushHeaders();
-      const source = logs.read(job, { type: log, follow, signal: gone.signal, ...(task === undefined ? {} : { task }) });
-      await pipeline(Readable.from(source, { objectMode: false }), res, { signal: gone.signal });
+      const segments = logs.read(job, { type: log, follow, signal: gone.signal, ...(task === undefined ? {} : { task }) });
+      await sendBuildLog(segments, res, gone.signal);
+      res.end();
     } catch (error) {
       endAfterFailure(res, error, gone.signal);
     } finally {
