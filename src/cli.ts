@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import { registerBuildCommands } from "./build/cli.js";
 import { ConfigError, readConfig } from "./config.js";
+import { registerCaCommands } from "./pki/cli.js";
 import { serve } from "./server/serve.js";
 
 /** Flags of `petrel serve` and the environment variable each one overrides. */
@@ -20,7 +21,6 @@ const notYetAvailable = [
   ["upload", "drain the Nix post-build spool to the binary cache"],
   ["pdu", "switch a PDU outlet on a gateway"],
   ["dut", "power-cycle a device under test and judge its serial console"],
-  ["ca", "manage the embedded certificate authority"],
   ["gc", "clean up finished builds"],
 ] as const;
 
@@ -48,6 +48,8 @@ serveCommand.action(async (options: Record<string, string | undefined>) => {
     process.exit(2);
   }
 });
+
+registerCaCommands(program);
 
 for (const [name, description] of notYetAvailable) {
   program

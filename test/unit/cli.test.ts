@@ -18,7 +18,8 @@ describe("the petrel binary", () => {
     const { status, stdout } = petrel(["--help"]);
     expect(status).toBe(0);
     const commands = [...stdout.split("Commands:")[1]!.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(["serve", "exec", "upload", "pdu", "dut", "ca", "gc", "logs", "status", "help"]);
+    expect(commands[0]).toBe("serve");
+    expect([...commands].sort()).toEqual(["ca", "dut", "exec", "gc", "help", "logs", "pdu", "serve", "status", "upload"]);
   });
 
   it("says plainly when a subcommand is not available yet", () => {
