@@ -5,7 +5,7 @@
  * streams. hcl/builder.hcl keeps 5 × 50 MB of log on a 2 GB ephemeral disk,
  * more than Nomad's default 10 × 10 MB, so the whole log is still there.
  *
- *   npm run bench:logs        (BENCH_ROUNDS, default 5; BENCH_LOG_MB, default 100)
+ *   npm run bench:logs        (BENCH_ROUNDS, default 5; BENCH_LOG_MB, default 100; BENCH_PROFILE=<dir> for a CPU profile of Petrel)
  */
 import { readFileSync } from "node:fs";
 import { get } from "node:http";
@@ -38,7 +38,7 @@ try {
 
   const [port] = await freePorts(1);
   const petrelUrl = `http://127.0.0.1:${port}`;
-  const petrel = spawnDaemon("petrel", process.execPath, ["--import", "tsx", fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "serve"], {
+  const petrel = spawnDaemon("petrel", process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), "--import", "tsx", fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "serve"], {
     cwd: process.cwd(),
     env: { ...process.env, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_LOG_LEVEL: "warn" },
     logFile: join(cluster.runDir, "petrel.log"),
