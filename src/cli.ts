@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
+import { registerBuildCommands } from "./build/cli.js";
 import { ConfigError, readConfig } from "./config.js";
 import { registerGatewayCommands } from "./gateway/cli.js";
 import { registerCaCommands } from "./pki/cli.js";
@@ -21,8 +22,6 @@ const notYetAvailable = [
   ["upload", "drain the Nix post-build spool to the binary cache"],
   ["dut", "power-cycle a device under test and judge its serial console"],
   ["gc", "clean up finished builds"],
-  ["logs", "stream a build's log"],
-  ["status", "show a build's status"],
 ] as const;
 
 const program = new Command("petrel")
@@ -64,5 +63,7 @@ for (const [name, description] of notYetAvailable) {
       process.exit(69);
     });
 }
+
+registerBuildCommands(program);
 
 await program.parseAsync();

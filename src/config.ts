@@ -23,6 +23,8 @@ export type Config = Readonly<{
    * an operator's PKI instead.
    */
   tls?: Readonly<{ dir: string; cert?: string; key?: string; ca?: string }>;
+  /** Log streams open at once; each followed one holds two of the Nomad connections Petrel shares. */
+  maxLogStreams: number;
   nomad: Readonly<{
     addr: string;
     token?: string;
@@ -117,6 +119,7 @@ export function readConfig(env: Env = process.env): Config {
     secretsTtlSeconds: read(env, "PETREL_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(10, "expected at least 10 seconds").max(86_400, "expected at most 86400 seconds (a day)")) ?? 1800,
     bootSecretsTtlSeconds: read(env, "PETREL_BOOT_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(5, "expected at least 5 seconds").max(3600, "expected at most 3600 seconds")) ?? 60,
     ...optional("tls", readListenerTls(env)),
+    maxLogStreams: read(env, "PETREL_MAX_LOG_STREAMS", z.coerce.number("expected a whole number").int("expected a whole number").min(1, "expected at least 1").max(14, "expected at most 14 (two Nomad connections each, of 32 shared)")) ?? 8,
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {
       addr: stripSlash(read(env, "NOMAD_ADDR", httpUrl) ?? "http://127.0.0.1:4646"),

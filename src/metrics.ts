@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -30,6 +30,11 @@ export function createMetrics() {
       name: "petrel_cancels_total",
       help: "Builds stopped, by reason (superseded, or asked for over HTTP).",
       labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    logStreams: new Gauge({
+      name: "petrel_log_streams_open",
+      help: "Build logs being sent right now through GET /build?log=…, followed or not.",
       registers: [registry],
     }),
     hookLatency: new Histogram({

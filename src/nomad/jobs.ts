@@ -33,6 +33,10 @@ export function createJobs(http: NomadHttp) {
 
     get: (id: string) => http.json<JobSummary>("GET", jobPath(id)),
 
+    /** The job, blocking until it changes past `index` (stopped, or its status moved). */
+    read: (id: string, blocking: Blocking = {}, signal?: AbortSignal): Promise<Indexed<JobSummary>> =>
+      http.read<JobSummary>(jobPath(id), { ...blocking, ...(signal === undefined ? {} : { signal }) }),
+
     // No payload: whatever Petrel tells a build travels in meta, visible in
     // `nomad job status`, and secrets travel in neither.
     dispatch: (id: string, { meta, idempotencyToken }: DispatchOptions) =>
@@ -41,8 +45,8 @@ export function createJobs(http: NomadHttp) {
         body: { Meta: meta },
       }),
 
-    allocations: (id: string, blocking: Blocking = {}): Promise<Indexed<AllocationStub[]>> =>
-      http.read<AllocationStub[]>(`${jobPath(id)}/allocations`, blocking),
+    allocations: (id: string, blocking: Blocking = {}, signal?: AbortSignal): Promise<Indexed<AllocationStub[]>> =>
+      http.read<AllocationStub[]>(`${jobPath(id)}/allocations`, { ...blocking, ...(signal === undefined ? {} : { signal }) }),
 
     stop: (id: string) => http.json<{ EvalID: string }>("DELETE", jobPath(id)),
   };

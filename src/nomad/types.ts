@@ -3,6 +3,7 @@
 export type TaskState = {
   State: "pending" | "running" | "dead";
   Failed: boolean;
+  /** RFC 3339; Go's zero time ("0001-01-01T00:00:00Z") or null until it happened. */
   StartedAt?: string | null;
   FinishedAt?: string | null;
   Events: { Type: string; DisplayMessage?: string; ExitCode?: number }[] | null;
@@ -12,6 +13,8 @@ export type AllocationStub = {
   ID: string;
   JobID: string;
   ClientStatus: "pending" | "running" | "complete" | "failed" | "lost" | "unknown";
+  DesiredStatus?: "run" | "stop" | "evict";
+  NodeName?: string;
   TaskStates: Record<string, TaskState> | null;
   CreateIndex: number;
 };
@@ -20,9 +23,11 @@ export type DispatchResponse = { DispatchedJobID: string; EvalID: string; Index:
 
 export type JobSummary = {
   ID: string;
-  Status: "pending" | "running" | "dead";
-  Stop?: boolean;
   ParentID?: string;
+  Status: "pending" | "running" | "dead";
+  /** Set by `nomad job stop`: the job is dead because someone stopped it. */
+  Stop?: boolean;
+  /** Unix nanoseconds. */
   SubmitTime?: number;
   Meta: Record<string, string> | null;
   ParameterizedJob: { MetaRequired: string[] | null; MetaOptional: string[] | null } | null;

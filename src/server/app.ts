@@ -8,6 +8,7 @@ import { redactUrl, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { createSingleUse } from "../single-use/single-use.js";
+import { buildRoutes } from "./build.js";
 import { errorHandler, notFound } from "./errors.js";
 import { healthRoutes } from "./health.js";
 import { createRerun } from "../dispatch/rerun.js";
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoutes({ metrics }));
   app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics }));
+  app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams }));
   app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ nomad, consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));

@@ -18,6 +18,6 @@ export async function finishedAllocation(nomad: Nomad, jobId: string, { timeoutM
 
 export async function readLog(nomad: Nomad, allocId: string, type: "stdout" | "stderr"): Promise<string> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of nomad.logs(allocId, { task: "executor", type })) chunks.push(chunk);
+  for await (const chunk of await nomad.logs(allocId, { task: "executor", type })) chunks.push(chunk as Uint8Array);
   return Buffer.concat(chunks).toString("utf8");
 }

@@ -23,6 +23,7 @@ describe("readConfig", () => {
     expect(config.listen).toEqual({ host: "0.0.0.0", port: 8080 });
     expect(config.publicUrl).toBe("http://127.0.0.1:8080");
     expect(config.kvPrefix).toBe("petrel");
+    expect(config.maxLogStreams).toBe(8);
     expect(config.nomad).toEqual({ addr: "http://127.0.0.1:4646", tls: { skipVerify: false } });
     expect(config.consul).toEqual({ addr: "http://127.0.0.1:8500", tls: { skipVerify: false } });
   });
@@ -81,6 +82,8 @@ describe("readConfig", () => {
     [{ PETREL_KV_PREFIX: "/leading" }, "PETREL_KV_PREFIX", "Consul key path"],
     [{ PETREL_LOG_LEVEL: "loud" }, "PETREL_LOG_LEVEL", "expected one of"],
     [{ PETREL_API_TOKEN: "short" }, "PETREL_API_TOKEN", "at least 16"],
+    [{ PETREL_MAX_LOG_STREAMS: "15" }, "PETREL_MAX_LOG_STREAMS", "at most 14"],
+    [{ PETREL_MAX_LOG_STREAMS: "many" }, "PETREL_MAX_LOG_STREAMS", "whole number"],
     [{ NOMAD_ADDR: "nomad:4646" }, "NOMAD_ADDR", "http"],
     [{ NOMAD_SKIP_VERIFY: "maybe" }, "NOMAD_SKIP_VERIFY", "true or false"],
     [{ CONSUL_HTTP_ADDR: "http://" }, "CONSUL_HTTP_ADDR", "URL"],

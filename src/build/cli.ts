@@ -1,0 +1,81 @@
+import type { Command } from "commander";
+import { ConfigError, readConfig } from "../config.js";
+import { createNomad, type Nomad } from "../nomad/client.js";
+import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
+import { toBuildStatus } from "./build-status.js";
+import { formatBuildDetail, formatBuildTable } from "./format.js";
+import { listBuilds } from "./list-builds.js";
+import { BuildNotFoundError, loadBuild, NotABuildError } from "./load-build.js";
+import { createBuildLogs, sendBuildLog } from "./read-log.js";
+
+/**
+ * `petrel status` and `petrel logs`: they read Nomad directly, with the Nomad
+ * CLI's own NOMAD_* variables, so they work while Petrel itself is down.
+ */
+export function registerBuildCommands(program: Command): void {
+  program
+    .command("logs")
+    .description("print a build's log (stdout, or stderr with --stderr); with -f, follow it until the build ends")
+    .argument("<job>", "the dispatched job id, e.g. builder/dispatch-1700000000-0123abcd")
+    .option("-f, --follow", "keep printing new output until the build ends")
+    .option("--stderr", "print the build's stderr instead of its stdout")
+    .option("--task <name>", "another task than the builder's executor")
+    .action((job: string, options: { follow?: boolean; stderr?: boolean; task?: string }) =>
+      run("logs", async (nomad) => {
+        await loadBuild(nomad, job);
+        const log = createBuildLogs(nomad).read(job, {
+          type: options.stderr ? "stderr" : "stdout",
+          follow: options.follow ?? false,
+          ...(options.task === undefined ? {} : { task: options.task }),
+        });
+        await sendBuildLog(log, process.stdout);
+      }),
+    );
+
+  program
+    .command("status")
+    .description("list recent builds, or show one build in detail")
+    .argument("[job]", "a dispatched job id: show this build")
+    .option("--repo <url>", "only builds of this repository (clone URL)")
+    .option("--branch <name>", "only builds of this branch (or pull request number)")
+    .option("--limit <n>", "at most this many builds", "20")
+    .action((job: string | undefined, options: { repo?: string; branch?: string; limit: string }) =>
+      run("status", async (nomad) => {
+        if (job !== undefined) {
+          process.stdout.write(formatBuildDetail(toBuildStatus(await loadBuild(nomad, job))));
+          return;
+        }
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a positive whole number (got '${options.limit}')`);
+        const builds = await listBuilds(nomad, { ...pick(options, "repo", "branch"), limit });
+        process.stdout.write(builds.length === 0 ? "no builds\n" : formatBuildTable(builds));
+      }),
+    );
+}
+
+class UsageError extends Error {}
+
+/** Runs a command against Nomad; every expected failure is one line on stderr and a non-zero exit. */
+async function run(name: string, body: (nomad: Nomad) => Promise<void>): Promise<void> {
+  try {
+    await body(createNomad(readConfig(process.env).nomad));
+  } catch (error) {
+    const [status, message] = describeFailure(error);
+    process.stderr.write(`petrel ${name}: ${message}\n`);
+    process.exit(status);
+  }
+}
+
+function describeFailure(error: unknown): [number, string] {
+  if (error instanceof ConfigError) return [2, `invalid configuration: ${error.message}`];
+  if (error instanceof UsageError) return [2, error.message];
+  if (error instanceof BuildNotFoundError || error instanceof NotABuildError) return [1, error.message];
+  // EX_UNAVAILABLE, like the commands that are not there yet: try again when Nomad is back.
+  if (error instanceof UpstreamUnavailableError) return [69, `${error.message} (NOMAD_ADDR)`];
+  if (error instanceof UpstreamError) return [1, error.message];
+  throw error;
+}
+
+function pick<T extends Record<string, unknown>, K extends keyof T>(object: T, ...keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((key) => object[key] !== undefined).map((key) => [key, object[key]])) as Partial<Pick<T, K>>;
+}

@@ -1,0 +1,60 @@
+import type { Nomad } from "../nomad/client.js";
+import type { AllocationStub, JobSummary } from "../nomad/types.js";
+import { UpstreamError } from "../upstream-error.js";
+
+/** No such job in Nomad (never dispatched, or garbage-collected since). */
+export class BuildNotFoundError extends Error {
+  readonly status = 404;
+  constructor(job: string) {
+    super(`no job '${job}' in Nomad`);
+    this.name = "BuildNotFoundError";
+  }
+}
+
+/** The job exists but is not a dispatched builder child, so it has no build to show. */
+export class NotABuildError extends Error {
+  readonly status = 400;
+  constructor(job: string, why: string) {
+    super(`job '${job}' is not a build: ${why}`);
+    this.name = "NotABuildError";
+  }
+}
+
+export type LoadedBuild = { job: JobSummary; allocations: AllocationStub[] };
+
+/** A build is a dispatched child of a builder: a parent, and the Albatros meta naming what it builds. */
+export async function loadBuild(nomad: Nomad, jobId: string): Promise<LoadedBuild> {
+  const job = await nomad.jobs.get(jobId).catch((error: unknown) => {
+    if (error instanceof UpstreamError && error.status === 404) throw new BuildNotFoundError(jobId);
+    throw error;
+  });
+  checkIsBuild(job);
+  const { value: allocations } = await nomad.jobs.allocations(jobId);
+  return { job, allocations };
+}
+
+export function checkIsBuild(job: JobSummary): void {
+  if (!job.ParentID) throw new NotABuildError(job.ID, "it was not dispatched from a parameterized builder job");
+  const meta = job.Meta ?? {};
+  const missing = ["REPO_URL", "COMMIT"].filter((key) => !meta[key]);
+  if (missing.length > 0) throw new NotABuildError(job.ID, `its meta has no ${missing.join(" or ")}`);
+}
+
+/** The allocation that speaks for the build: the newest one Nomad made for it. */
+export function latestAllocation(allocations: AllocationStub[]): AllocationStub | undefined {
+  return allocations.reduce<AllocationStub | undefined>(
+    (latest, alloc) => (latest === undefined || alloc.CreateIndex > latest.CreateIndex ? alloc : latest),
+    undefined,
+  );
+}
+
+/**
+ * The task whose log is the build's: the one asked for, else the builder
+ * contract's `executor`, else the only task of a job that has one (gateway jobs).
+ */
+export function resolveTask(alloc: AllocationStub | undefined, requested: string | undefined): string {
+  if (requested !== undefined) return requested;
+  const names = Object.keys(alloc?.TaskStates ?? {});
+  if (names.length === 1 && names[0] !== "executor") return names[0]!;
+  return "executor";
+}

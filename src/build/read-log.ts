@@ -1,0 +1,112 @@
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Nomad } from "../nomad/client.js";
+import type { TaskState } from "../nomad/types.js";
+import { UpstreamError } from "../upstream-error.js";
+import { latestAllocation, resolveTask } from "./load-build.js";
+import { createTaskEnd, isOver, type TaskEnd } from "./task-end.js";
+
+export type ReadLogOptions = {
+  type: "stdout" | "stderr";
+  task?: string;
+  /** Keep reading until the task ends: waits for an allocation, then for the task to start. */
+  follow?: boolean;
+  signal?: AbortSignal;
+};
+
+export type BuildLogs = ReturnType<typeof createBuildLogs>;
+
+/**
+ * Builds' logs, as a sequence of byte streams to send on one after the other.
+ * Nomad's own followed stream never ends (nomad#18369), so while following, a
+ * blocking query watches the allocation; when the task is over the followed
+ * stream is ended and whatever it had not delivered yet is read from the byte
+ * offset reached, without follow, which does end. Streams, not chunks, so the
+ * bytes go from Nomad's socket to the client's without a hop per chunk.
+ */
+export function createBuildLogs(nomad: Nomad) {
+  const taskEnd = createTaskEnd(nomad);
+  return { read: (jobId: string, options: ReadLogOptions) => readBuildLog(nomad, taskEnd, jobId, options) };
+}
+
+/** Sends a build's log to `destination`, leaving it open. */
+export async function sendBuildLog(segments: AsyncIterable<Readable>, destination: Writable, signal?: AbortSignal): Promise<void> {
+  for await (const segment of segments) await pipeline(segment, destination, { end: false, ...(signal === undefined ? {} : { signal }) });
+}
+
+async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, options: ReadLogOptions): AsyncIterable<Readable> {
+  const { type, follow = false, signal } = options;
+  let offset = 0;
+  let index = 0;
+  let reading: string | undefined;
+  for (;;) {
+    const answer = await nomad.jobs.allocations(jobId, { index, wait: "5m" }, signal);
+    index = answer.index;
+    const alloc = latestAllocation(answer.value);
+    if (alloc === undefined) {
+      if (!follow) return;
+      const job = await nomad.jobs.read(jobId, {}, signal);
+      if (job.value.Stop === true || job.value.Status === "dead") return;
+      // A pending job's allocations don't change when it is stopped: wait on the job itself, then look again.
+      if (job.value.Status === "pending") {
+        await nomad.jobs.read(jobId, { index: job.index, wait: "5m" }, signal);
+        index = 0;
+      }
+      continue;
+    }
+    // A replacement allocation (a lost node's build placed again) has a log of its own, from its start.
+    if (alloc.ID !== reading) [reading, offset] = [alloc.ID, 0];
+    const task = resolveTask(alloc, options.task);
+    const state = alloc.TaskStates?.[task];
+    if (!follow || isOver(alloc, task)) {
+      const rest = await readRest(nomad, alloc.ID, { task, type, offset, started: hasStarted(state) }, signal);
+      if (rest !== undefined) yield rest;
+      return;
+    }
+    if (!hasStarted(state)) continue;
+
+    const cut = new AbortController();
+    const onAbort = () => cut.abort();
+    signal?.addEventListener("abort", onAbort);
+    try {
+      const body = await nomad.logs(alloc.ID, { task, type, follow: true, offset, signal: cut.signal });
+      const segment = new PassThrough();
+      body.on("data", (chunk: Buffer) => (offset += chunk.length));
+      body.on("error", (error) => (cut.signal.aborted ? segment.end() : segment.destroy(error)));
+      body.pipe(segment);
+      // Unpiped, ended and cut in one go, so `offset` counts exactly the bytes handed on.
+      void taskEnd(jobId, alloc.ID, task, cut.signal).then(() => {
+        body.unpipe(segment);
+        segment.end();
+        cut.abort();
+      });
+      yield segment;
+    } finally {
+      cut.abort();
+      signal?.removeEventListener("abort", onAbort);
+    }
+    signal?.throwIfAborted();
+    index = 0;
+  }
+}
+
+/** The log from `offset` to its current end; nothing for a task that never started. */
+async function readRest(
+  nomad: Nomad,
+  allocId: string,
+  { task, type, offset, started }: { task: string; type: "stdout" | "stderr"; offset: number; started: boolean },
+  signal: AbortSignal | undefined,
+): Promise<Readable | undefined> {
+  try {
+    return await nomad.logs(allocId, { task, type, offset, ...(signal === undefined ? {} : { signal }) });
+  } catch (error) {
+    // A task stopped before it started has no log files, and Nomad says so with an error.
+    if (started || !(error instanceof UpstreamError)) throw error;
+    return undefined;
+  }
+}
+
+function hasStarted(state: TaskState | undefined): boolean {
+  if (state === undefined) return false;
+  return state.State !== "pending" || Boolean(state.StartedAt && !state.StartedAt.startsWith("0001-"));
+}

@@ -1,0 +1,171 @@
+/**
+ * The live build page, one static document: its script reads the job from the
+ * URL, fetches the status JSON and follows both logs from the same `/build`
+ * route, so the page needs nothing the API doesn't already give. Everything
+ * from the build reaches the DOM as text or through ansi_up, which escapes HTML.
+ */
+export function buildPage(): string {
+  return page;
+}
+
+const style = `
+  :root { color-scheme: dark; --bg: #14161a; --fg: #d8dee9; --dim: #8a93a3; --line: #2a2e36; }
+  body { margin: 0; font: 14px/1.45 system-ui, sans-serif; background: var(--bg); color: var(--fg); }
+  header { padding: 12px 20px; border-bottom: 1px solid var(--line); display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
+  h1 { font-size: 16px; margin: 0; font-family: ui-monospace, monospace; }
+  #state { padding: 2px 10px; border-radius: 10px; font-weight: 600; text-transform: uppercase; font-size: 12px; background: #3b4252; }
+  #state[data-state=running], #state[data-state=pending] { background: #b58900; color: #000; }
+  #state[data-state=success] { background: #2e7d32; }
+  #state[data-state=failure], #state[data-state=error] { background: #c62828; }
+  #state[data-state=canceled] { background: #616161; }
+  #actions button { font: inherit; background: #3b4252; color: var(--fg); border: 1px solid var(--line); border-radius: 4px; padding: 2px 10px; cursor: pointer; }
+  body[data-final=true] #cancel { display: none; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 12px 20px; color: var(--dim); }
+  dd { margin: 0; color: var(--fg); font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+  section { margin: 0 20px 16px; }
+  h2 { font-size: 13px; color: var(--dim); font-weight: 600; margin: 12px 0 4px; }
+  pre { margin: 0; padding: 10px 12px; background: #0d0f12; border: 1px solid var(--line); border-radius: 4px;
+        font: 13px/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; min-height: 1.4em; }
+  pre[data-done] { border-color: #3b4252; }
+  #error { color: #ef5350; margin: 8px 20px; }
+`;
+
+const script = `
+import { AnsiUp } from "./build/assets/ansi_up.js";
+
+const params = new URLSearchParams(location.search);
+const job = params.get("job");
+const task = params.get("task");
+const url = (extra) => "build?" + new URLSearchParams({ job, ...(task ? { task } : {}), ...extra });
+const $ = (id) => document.getElementById(id);
+
+function show(status) {
+  document.title = status.job + " — " + status.state;
+  $("job").textContent = status.job;
+  $("state").textContent = status.state;
+  $("state").dataset.state = status.state;
+  const m = status.meta;
+  const rows = [
+    ["repository", m.REPO_URL],
+    [m.PR ? "pull request" : "branch", m.PR ? "#" + m.PR + " (" + m.BRANCH + ")" : m.BRANCH],
+    ["commit", m.COMMIT],
+    ["flavor", m.FLAVOR],
+    ["builder", status.builder],
+    ["allocation", status.allocation ? status.allocation.id + " (" + status.allocation.clientStatus + ")" : "none yet"],
+    ["outcome", status.description],
+    ["exit code", status.exitCode === null ? "" : String(status.exitCode)],
+    ["started", status.startedAt ?? ""],
+    ["finished", status.finishedAt ?? ""],
+    ["duration", status.durationSeconds === null ? "" : status.durationSeconds + " s"],
+  ];
+  const dl = $("facts");
+  dl.replaceChildren();
+  for (const [name, value] of rows) {
+    if (value === undefined || value === "") continue;
+    const dt = document.createElement("dt");
+    const dd = document.createElement("dd");
+    dt.textContent = name;
+    dd.textContent = value;
+    dl.append(dt, dd);
+  }
+  document.body.dataset.state = status.state;
+}
+
+async function refresh() {
+  const answer = await fetch(url({}), { headers: { accept: "application/json" } });
+  const body = await answer.json();
+  if (!answer.ok) throw new Error(body.error ?? answer.statusText);
+  show(body);
+  return body;
+}
+
+function nearBottom() {
+  return window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
+}
+
+async function follow(type) {
+  const pre = $(type);
+  const ansi = new AnsiUp();
+  const decoder = new TextDecoder();
+  const append = (text) => {
+    if (text === "") return;
+    const stick = nearBottom();
+    pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(text));
+    if (stick) window.scrollTo(0, document.body.scrollHeight);
+  };
+  const answer = await fetch(url({ log: type, follow: "1" }));
+  if (!answer.ok) throw new Error((await answer.json()).error ?? answer.statusText);
+  const reader = answer.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    append(decoder.decode(value, { stream: true }));
+  }
+  append(decoder.decode());
+  pre.dataset.done = "";
+}
+
+// Cancel and Rerun need Petrel's API token; the page asks once and keeps it for this tab only.
+async function act(action) {
+  let token = sessionStorage.getItem("petrel-api-token");
+  if (!token) token = prompt("Petrel API token (PETREL_API_TOKEN)");
+  if (!token) return;
+  const answer = await fetch("build/" + action + "?" + new URLSearchParams({ job }), { method: "POST", headers: { authorization: "Bearer " + token } });
+  const body = await answer.json();
+  if (!answer.ok) {
+    if (answer.status === 401) sessionStorage.removeItem("petrel-api-token");
+    $("error").textContent = action + ": " + (body.error ?? answer.statusText);
+    return;
+  }
+  sessionStorage.setItem("petrel-api-token", token);
+  if (action === "rerun") location.href = url({ job: body.job });
+  else await refresh();
+}
+$("cancel").addEventListener("click", () => act("cancel").catch((error) => ($("error").textContent = String(error))));
+$("rerun").addEventListener("click", () => act("rerun").catch((error) => ($("error").textContent = String(error))));
+
+async function main() {
+  if (!job) throw new Error("this page needs ?job=<id>");
+  let status = await refresh();
+  const ticker = setInterval(() => refresh().catch(() => {}), 3000);
+  try {
+    await Promise.all([follow("stdout"), follow("stderr")]);
+    // The logs end with the task; Nomad may record the allocation's final status a moment later.
+    for (let tries = 0; !status.finished && tries < 20; tries += 1) {
+      status = await refresh();
+      if (!status.finished) await new Promise((done) => setTimeout(done, 500));
+    }
+  } finally {
+    clearInterval(ticker);
+  }
+  document.body.dataset.final = status.finished ? "true" : "unknown";
+}
+
+main().catch((error) => {
+  $("error").textContent = String(error.message ?? error);
+  document.body.dataset.final = "error";
+});
+`;
+
+const page = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Petrel build</title>
+<style>${style}</style>
+</head>
+<body>
+<header>
+  <h1 id="job"></h1>
+  <span id="state" data-state="pending">loading</span>
+  <div id="actions"><button id="cancel" type="button">Cancel</button><button id="rerun" type="button">Rerun</button></div>
+</header>
+<div id="error" role="alert"></div>
+<dl id="facts"></dl>
+<section><h2>stdout</h2><pre id="stdout"></pre></section>
+<section><h2>stderr</h2><pre id="stderr"></pre></section>
+<script type="module">${script}</script>
+</body>
+</html>
+`;

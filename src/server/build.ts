@@ -1,0 +1,85 @@
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { Router, type Response } from "express";
+import { z } from "zod";
+import { toBuildStatus } from "../build/build-status.js";
+import { latestAllocation, loadBuild } from "../build/load-build.js";
+import { createBuildLogs, sendBuildLog } from "../build/read-log.js";
+import type { Metrics } from "../metrics.js";
+import type { Nomad } from "../nomad/client.js";
+import { buildPage } from "./build-page.js";
+
+const query = z.object({
+  job: z.string("missing query parameter 'job'").min(1, "query parameter 'job' is empty"),
+  log: z.enum(["stdout", "stderr"], "query parameter 'log' must be stdout or stderr").optional(),
+  follow: z.enum(["0", "1", "true", "false"], "query parameter 'follow' must be 1 or 0").optional(),
+  task: z.string().regex(/^[A-Za-z0-9_.-]+$/, "query parameter 'task' must be a task name").optional(),
+});
+
+// Served to the page from the installed package, so the browser renders ANSI colours with the same well-kept code everywhere.
+const ansiUpPath = fileURLToPath(import.meta.resolve("ansi_up"));
+
+export type BuildRoutesDeps = { nomad: Nomad; metrics: Metrics; maxLogStreams: number };
+
+/** GET /build?job=…: a build's status (JSON), its live page (browsers), or its log (`&log=`, `&follow=1`). */
+export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps): Router {
+  const router = Router();
+  const logs = createBuildLogs(nomad);
+  let open = 0;
+
+  router.get("/build/assets/ansi_up.js", (_req, res, next) => {
+    res.type("text/javascript").set("cache-control", "public, max-age=3600");
+    pipeline(createReadStream(ansiUpPath), res).catch(next);
+  });
+
+  router.get("/build", async (req, res) => {
+    const parsed = query.safeParse(req.query);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.issues[0]?.message ?? "invalid query" });
+      return;
+    }
+    const { job, log, task } = parsed.data;
+    const follow = parsed.data.follow === "1" || parsed.data.follow === "true";
+    const build = await loadBuild(nomad, job);
+    const tasks = Object.keys(latestAllocation(build.allocations)?.TaskStates ?? {});
+    if (task !== undefined && tasks.length > 0 && !tasks.includes(task)) {
+      res.status(400).json({ error: `job '${job}' has no task '${task}' (its tasks: ${tasks.join(", ")})` });
+      return;
+    }
+    if (log === undefined) {
+      if (req.accepts(["json", "html"]) === "html") res.type("html").set("cache-control", "no-store").send(buildPage());
+      else res.json(toBuildStatus(build, task));
+      return;
+    }
+    if (open >= maxLogStreams) {
+      res.status(503).set("retry-after", "5").json({ error: `${open} build logs are being streamed already, the most this Petrel serves at once; retry later` });
+      return;
+    }
+    open += 1;
+    metrics.logStreams.inc();
+    // The client going away ends the upstream stream and the watch on the allocation.
+    const gone = new AbortController();
+    res.on("close", () => gone.abort());
+    try {
+      res.type("text/plain; charset=utf-8").set({ "cache-control": "no-store", "x-content-type-options": "nosniff", "x-accel-buffering": "no" });
+      if (follow) res.flushHeaders();
+      const segments = logs.read(job, { type: log, follow, signal: gone.signal, ...(task === undefined ? {} : { task }) });
+      await sendBuildLog(segments, res, gone.signal);
+      res.end();
+    } catch (error) {
+      endAfterFailure(res, error, gone.signal);
+    } finally {
+      open -= 1;
+      metrics.logStreams.dec();
+    }
+  });
+  return router;
+}
+
+/** Before the first byte an error still gets its JSON answer; after it, the only honest signal is a cut stream. */
+function endAfterFailure(res: Response, error: unknown, gone: AbortSignal): void {
+  if (gone.aborted) return;
+  if (!res.headersSent) throw error;
+  res.destroy(error as Error);
+}

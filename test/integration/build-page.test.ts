@@ -1,0 +1,97 @@
+import type { BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerBuilder } from "../cluster/builder.js";
+import { finishedAllocation } from "../support/allocations.js";
+import { launchChromium } from "../support/browser.js";
+import { colouredScript, dispatchScript } from "../support/build-repo.js";
+import { clusterClients } from "../support/clients.js";
+import { startPetrel, type TestPetrel } from "../support/petrel.js";
+
+const { nomad } = clusterClients();
+let petrel: TestPetrel;
+let builder: string;
+let browser: BrowserContext;
+const apiToken = "page-api-token-c9f0f895fb98";
+
+beforeAll(async () => {
+  builder = await registerBuilder(nomad, { id: "build-page" });
+  petrel = await startPetrel({ PETREL_API_TOKEN: apiToken });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await petrel?.stop();
+});
+
+const pageUrl = (job: string) => `${petrel.url}/build?job=${encodeURIComponent(job)}`;
+
+describe("the live build page in a real headless Chromium", () => {
+  it("shows the log in colour while the build runs and its final state when it ends, without reload", async () => {
+    const job = await dispatchScript(nomad, builder, colouredScript(0, 3));
+    const page = await browser.newPage();
+    await page.goto(pageUrl(job));
+    await page.evaluate(() => Object.assign(globalThis, { loadedOnce: true }));
+
+    const green = page.locator("#stdout span", { hasText: "green <ok>" });
+    await green.waitFor({ timeout: 60_000 });
+    expect(await green.getAttribute("style")).toBe("color:rgb(0,187,0)");
+    expect(await page.locator("#state").textContent()).toMatch(/^(pending|running)$/);
+    expect(await page.locator("#stdout").textContent()).not.toContain("red & bold");
+
+    await page.locator("body[data-final=true]").waitFor({ timeout: 60_000 });
+    expect(await page.locator("#state").textContent()).toBe("success");
+    const red = page.locator("#stdout span", { hasText: "red & bold" });
+    expect(await red.getAttribute("style")).toBe("font-weight:bold;color:rgb(187,0,0)");
+    // The build's "<ok>" is text, never markup.
+    expect(await page.locator("#stdout ok").count()).toBe(0);
+    expect(await page.locator("#stderr").textContent()).toContain("to stderr");
+    expect(await page.evaluate(() => (globalThis as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await page.locator("#actions").count()).toBe(1);
+    await page.close();
+  });
+
+  it("shows a failed build's state and exit code", async () => {
+    const job = await dispatchScript(nomad, builder, colouredScript(5));
+    await finishedAllocation(nomad, job);
+    const page = await browser.newPage();
+    await page.goto(pageUrl(job));
+    await page.locator("body[data-final=true]").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#state").textContent()).toBe("failure");
+    expect(await page.locator("#facts").textContent()).toContain("exit code5");
+    expect(await page.title()).toBe(`${job} — failure`);
+    await page.close();
+  });
+
+  it("cancels a running build and reruns it from its buttons, asking for the API token once", async () => {
+    const job = await dispatchScript(nomad, builder, "echo started; sleep 120");
+    const page = await browser.newPage();
+    const asked: string[] = [];
+    page.on("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept(apiToken);
+    });
+    await page.goto(pageUrl(job));
+    await page.locator("#stdout", { hasText: "started" }).waitFor({ timeout: 60_000 });
+    await page.locator("#cancel").click();
+    await page.locator("body[data-final=true]").waitFor({ timeout: 60_000 });
+    expect(await page.locator("#state").textContent()).toBe("canceled");
+    expect((await nomad.jobs.get(job)).Stop).toBe(true);
+
+    await page.locator("#rerun").click();
+    await page.waitForURL((url) => url.searchParams.get("job") !== job, { timeout: 30_000 });
+    const rerun = new URL(page.url()).searchParams.get("job")!;
+    expect(rerun).toMatch(/^build-page\/dispatch-/);
+    expect((await nomad.jobs.get(rerun)).Meta).toMatchObject({ COMMIT: (await nomad.jobs.get(job)).Meta!.COMMIT });
+    expect(asked).toEqual(["Petrel API token (PETREL_API_TOKEN)"]);
+    await nomad.jobs.stop(rerun);
+    await page.close();
+  });
+
+  it("says what is wrong for an unknown job", async () => {
+    const page = await browser.newPage();
+    const answer = await page.goto(pageUrl("build-page/dispatch-1-00000000"));
+    expect(answer?.status()).toBe(404);
+    expect(await page.locator("body").textContent()).toContain("no job 'build-page/dispatch-1-00000000' in Nomad");
+    await page.close();
+  });
+});

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerBuilder } from "../cluster/builder.js";
+import { finishedAllocation } from "../support/allocations.js";
+import { colouredScript, dispatchScript } from "../support/build-repo.js";
+import { clusterClients } from "../support/clients.js";
+import { startPetrel, type TestPetrel } from "../support/petrel.js";
+
+const { nomad } = clusterClients();
+const stdoutOf = "\u001b[32mgreen <ok>\u001b[0m first\n\u001b[1;31mred & bold\u001b[0m second\n";
+let petrel: TestPetrel;
+let builder: string;
+let nowhere: string;
+
+beforeAll(async () => {
+  builder = await registerBuilder(nomad, { id: "build-view" });
+  nowhere = await registerBuilder(nomad, { id: "build-view-nowhere", unplaceable: true });
+  petrel = await startPetrel();
+});
+afterAll(() => petrel.stop());
+
+const get = (query: string, init: RequestInit = {}) => fetch(`${petrel.url}/build?${query}`, init);
+const job = (id: string) => `job=${encodeURIComponent(id)}`;
+const text = (chunk: { value?: unknown }) => new TextDecoder().decode(chunk.value as Uint8Array | undefined);
+/** Reads until `wanted` has arrived (a log may come in several chunks); answers all read so far. */
+async function readUntil(reader: ReadableStreamDefaultReader, wanted: string): Promise<string> {
+  let seen = "";
+  while (!seen.includes(wanted)) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error(`the stream ended before '${wanted}' arrived (got '${seen}')`);
+    seen += text(chunk);
+  }
+  return seen;
+}
+const openStreams = async () => Number(/^petrel_log_streams_open (\d+)/m.exec(await (await fetch(`${petrel.url}/metrics`)).text())?.[1]);
+
+describe("GET /build on a finished build", () => {
+  let id: string;
+  beforeAll(async () => {
+    id = await dispatchScript(nomad, builder, colouredScript(3), { SECRETS_URL: "http://petrel.invalid/secrets/capability-0123456789" });
+    await finishedAllocation(nomad, id);
+  });
+
+  it("answers the build's status as JSON, meta without the secrets URL", async () => {
+    const answer = await get(job(id));
+    expect(answer.status).toBe(200);
+    const text = await answer.text();
+    expect(text).not.toContain("capability-0123456789");
+    const status = JSON.parse(text) as Record<string, unknown>;
+    expect(status).toMatchObject({ job: id, builder, state: "failure", description: "exit code 3", finished: true, exitCode: 3, task: "executor", jobStatus: "dead" });
+    expect(status.allocation).toMatchObject({ clientStatus: "failed" });
+    expect(status.meta).toMatchObject({ FLAVOR: "default", BRANCH: "main" });
+    expect(status.meta).not.toHaveProperty("SECRETS_URL");
+    expect(Date.parse(status.finishedAt as string)).toBeGreaterThanOrEqual(Date.parse(status.startedAt as string));
+  });
+
+  it("answers each log as text, whole, without follow", async () => {
+    const stdout = await get(`${job(id)}&log=stdout`);
+    expect(stdout.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await stdout.text()).toBe(stdoutOf);
+    expect(await (await get(`${job(id)}&log=stderr`)).text()).toMatch(/^petrel: building .*\nto stderr\n$/);
+  });
+
+  it("ends a followed log of a finished build at once", async () => {
+    expect(await (await get(`${job(id)}&log=stdout&follow=1`)).text()).toBe(stdoutOf);
+  });
+});
+
+describe("GET /build?…&follow=1 while the build runs", () => {
+  it("streams from before the allocation exists until the task ends", async () => {
+    const id = await dispatchScript(nomad, builder, colouredScript(0, 2));
+    const answer = await get(`${job(id)}&log=stdout&follow=1`);
+    const reader = answer.body!.getReader();
+    const first = text(await reader.read());
+    expect(first).toContain("green <ok>");
+    let rest = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += text(chunk);
+    expect(first + rest).toBe(stdoutOf);
+    expect(await (await get(job(id))).json()).toMatchObject({ state: "success", exitCode: 0 });
+  });
+
+  it("ends when a build still waiting for a node is stopped", async () => {
+    const id = await dispatchScript(nomad, nowhere, colouredScript(0));
+    const answer = get(`${job(id)}&log=stdout&follow=1`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await nomad.jobs.stop(id);
+    expect(await (await answer).text()).toBe("");
+    expect(await (await get(job(id))).json()).toMatchObject({ state: "canceled", allocation: null });
+  });
+
+  it("ends every follower of a running build when it is stopped, and counts the open streams meanwhile", async () => {
+    const id = await dispatchScript(nomad, builder, "echo started; echo started >&2; sleep 60");
+    const readers = await Promise.all(
+      ["stdout", "stdout", "stderr"].map(async (type) => (await get(`${job(id)}&log=${type}&follow=1`)).body!.getReader()),
+    );
+    try {
+      for (const reader of readers) await readUntil(reader, "started\n");
+      expect(await openStreams()).toBe(3);
+    } finally {
+      await nomad.jobs.stop(id);
+    }
+    for (const reader of readers) expect((await reader.read()).done).toBe(true);
+    expect(await openStreams()).toBe(0);
+    expect(await (await get(job(id))).json()).toMatchObject({ state: "canceled" });
+  });
+
+  it("closes the upstream stream when the client goes away", async () => {
+    const id = await dispatchScript(nomad, builder, "echo started; sleep 60");
+    const client = new AbortController();
+    try {
+      const answer = await get(`${job(id)}&log=stdout&follow=1`, { signal: client.signal });
+      await readUntil(answer.body!.getReader(), "started\n");
+      expect(await openStreams()).toBe(1);
+      client.abort();
+      await expect.poll(openStreams, { timeout: 5_000 }).toBe(0);
+    } finally {
+      await nomad.jobs.stop(id);
+    }
+  });
+});
+
+describe("GET /build refusals", () => {
+  it("answers 404 JSON for an unknown job", async () => {
+    const answer = await get(job("build-view/dispatch-1-00000000"));
+    expect(answer.status).toBe(404);
+    expect(await answer.json()).toEqual({ error: "no job 'build-view/dispatch-1-00000000' in Nomad" });
+  });
+
+  it("answers 400 JSON for a job that is not a dispatched build", async () => {
+    const answer = await get(job(builder));
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ error: "job 'build-view' is not a build: it was not dispatched from a parameterized builder job" });
+  });
+
+  it("answers 400 naming the parameter for a bad query", async () => {
+    expect(await (await get("")).json()).toEqual({ error: "missing query parameter 'job'" });
+    const badLog = await get(`${job("x")}&log=both`);
+    expect([badLog.status, await badLog.json()]).toEqual([400, { error: "query parameter 'log' must be stdout or stderr" }]);
+  });
+
+  it("answers 400 for a task the build doesn't have", async () => {
+    const id = await dispatchScript(nomad, builder, "true");
+    await finishedAllocation(nomad, id);
+    const answer = await get(`${job(id)}&log=stdout&task=nope`);
+    expect([answer.status, await answer.json()]).toEqual([400, { error: `job '${id}' has no task 'nope' (its tasks: executor)` }]);
+  });
+
+  it("answers 503 past the most log streams it serves at once", async () => {
+    const small = await startPetrel({ PETREL_MAX_LOG_STREAMS: "1" });
+    const id = await dispatchScript(nomad, builder, "echo started; sleep 60");
+    try {
+      const first = await fetch(`${small.url}/build?${job(id)}&log=stdout&follow=1`);
+      await first.body!.getReader().read();
+      const second = await fetch(`${small.url}/build?${job(id)}&log=stdout`);
+      expect(second.status).toBe(503);
+      expect(second.headers.get("retry-after")).toBe("5");
+      expect(await second.json()).toEqual({ error: "1 build logs are being streamed already, the most this Petrel serves at once; retry later" });
+    } finally {
+      await nomad.jobs.stop(id);
+      await small.stop();
+    }
+  });
+
+  it("answers 503 when Nomad is unreachable", async () => {
+    const lonely = await startPetrel({ NOMAD_ADDR: "http://127.0.0.1:1" });
+    try {
+      const answer = await fetch(`${lonely.url}/build?${job("builder/dispatch-1-00000000")}`);
+      expect(answer.status).toBe(503);
+      expect((await answer.json() as { error: string }).error).toMatch(/^Nomad is unreachable: ECONNREFUSED/);
+    } finally {
+      await lonely.stop();
+    }
+  });
+});

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { toBuildStatus } from "../../src/build/build-status.js";
+import { formatAge } from "../../src/build/format.js";
+import type { AllocationStub, TaskState } from "../../src/nomad/types.js";
+
+const pendingTask: TaskState = { State: "pending", Failed: false, Events: [], StartedAt: "0001-01-01T00:00:00Z" };
+const pendingAlloc: AllocationStub = { ID: "a", JobID: "b/dispatch-1-00000000", ClientStatus: "pending", TaskStates: { executor: pendingTask }, CreateIndex: 1 };
+
+describe("a build's status for its page and petrel status", () => {
+  it("never shows the secrets URL, and reads Go's zero time as not yet", () => {
+    const status = toBuildStatus({
+      job: { ID: "b/dispatch-1-00000000", ParentID: "b", Status: "pending", Meta: { REPO_URL: "r", COMMIT: "c", SECRETS_URL: "http://x/secrets/t" }, ParameterizedJob: null },
+      allocations: [pendingAlloc],
+    });
+    expect(status.meta).toEqual({ REPO_URL: "r", COMMIT: "c" });
+    expect([status.startedAt, status.durationSeconds, status.finished]).toEqual([null, null, false]);
+  });
+});
+
+describe("ages in petrel status", () => {
+  it.each([[0, "0s"], [59_000, "59s"], [61_000, "1m"], [7_200_000, "2h"], [3 * 86_400_000, "3d"]])("%i ms → %s", (ms, text) => {
+    expect(formatAge(ms)).toBe(text);
+  });
+});
