@@ -11,7 +11,8 @@ export const gatewayConfigSchema = z.looseObject({
   kernel: z.url(),
   initrd: z.url().optional(),
   /** Public kernel arguments, e.g. boot2container's `b2c.container=…`. */
-  args: z.string().default(""),
+  // One line: it becomes an iPXE `set` line, and a newline would add commands to the script.
+  args: z.string().regex(/^[^\r\n]*$/, "must be one line").default(""),
   /** Secret kernel arguments (`b2c.minio=…`), served once through `${secrets_url}`. */
   secretArgs: z.string().default(""),
   /** The iPXE script after Petrel's `set` lines; iPXE expands `${kernel}`, `${initrd}`, `${args}`, `${secrets_url}`. */

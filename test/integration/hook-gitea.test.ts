@@ -132,7 +132,7 @@ describe("Gitea → Petrel → Nomad", () => {
     const refused = await hookCount("push", "401");
     const sha = await pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch: "main", files: { "a.txt": "a\n" }, message: "A" });
     await waitUntil("Petrel to refuse the forged push", async () => ((await hookCount("push", "401")) > refused ? true : undefined));
-    expect((await childrenOf(nomad, builder)).filter((child) => child.meta.COMMIT === sha)).toEqual([]);
+    expect((await childrenOf(nomad, builder)).filter((child) => child.meta.COMMIT === sha && child.meta.REPO_URL === repo.clone_url)).toEqual([]);
   });
 
   it("accepts Albatros' ?token= hook URL from a real Gitea", async () => {
@@ -155,7 +155,7 @@ describe("Gitea → Petrel → Nomad", () => {
       const [first, again] = answers as [{ job: string; created: boolean }[], { job: string; created: boolean }[]];
       expect(first[0]?.created).toBe(true);
       expect(again).toEqual([{ flavor: "default", job: first[0]?.job, created: false }]);
-      expect((await childrenOf(nomad, builder)).filter((child) => child.meta.COMMIT === sha).map((child) => child.id)).toEqual([first[0]?.job]);
+      expect((await childrenOf(nomad, builder)).filter((child) => child.meta.COMMIT === sha && child.meta.REPO_URL === repo.clone_url).map((child) => child.id)).toEqual([first[0]?.job]);
     } finally {
       await listener.close();
     }
