@@ -1,6 +1,5 @@
 import type { Nomad } from "../nomad/client.js";
 import type { AllocationStub, JobSummary } from "../nomad/types.js";
-import { UpstreamError } from "../upstream-error.js";
 
 /** No such job in Nomad (never dispatched, or garbage-collected since). */
 export class BuildNotFoundError extends Error {
@@ -24,13 +23,17 @@ export type LoadedBuild = { job: JobSummary; allocations: AllocationStub[] };
 
 /** A build is a dispatched child of a builder: a parent, and the Albatros meta naming what it builds. */
 export async function loadBuild(nomad: Nomad, jobId: string): Promise<LoadedBuild> {
-  const job = await nomad.jobs.get(jobId).catch((error: unknown) => {
-    if (error instanceof UpstreamError && error.status === 404) throw new BuildNotFoundError(jobId);
-    throw error;
-  });
-  checkIsBuild(job);
+  const job = await findBuild(nomad, jobId);
   const { value: allocations } = await nomad.jobs.allocations(jobId);
   return { job, allocations };
+}
+
+/** The dispatched builder child by that id; BuildNotFoundError (404) or NotABuildError (400) otherwise. */
+export async function findBuild(nomad: Nomad, jobId: string): Promise<JobSummary> {
+  const job = await nomad.jobs.find(jobId);
+  if (!job) throw new BuildNotFoundError(jobId);
+  checkIsBuild(job);
+  return job;
 }
 
 export function checkIsBuild(job: JobSummary): void {

@@ -5,7 +5,6 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { supersededKey } from "../report/report-build.js";
-import { UpstreamError } from "../upstream-error.js";
 import type { DispatchedBuild } from "./dispatch-builds.js";
 
 export type AutoCancelDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; metrics: Metrics };
@@ -32,13 +31,8 @@ export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCance
   }
 
   async function stillRunning(job: string): Promise<boolean> {
-    try {
-      const found = await nomad.jobs.get(job);
-      return found.Status !== "dead" && !found.Stop;
-    } catch (error) {
-      if (error instanceof UpstreamError && error.status === 404) return false;
-      throw error;
-    }
+    const found = await nomad.jobs.find(job);
+    return found !== undefined && found.Status !== "dead" && !found.Stop;
   }
 
   return async function autoCancel(request: BuildRequest, builds: DispatchedBuild[], logger: Logger): Promise<string[]> {

@@ -1,5 +1,5 @@
 import type { Nomad } from "../nomad/client.js";
-import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
+import { UpstreamUnavailableError } from "../upstream-error.js";
 
 const cacheMs = 5_000;
 
@@ -13,18 +13,12 @@ export function createBuilderMetaKeys(nomad: Nomad) {
   const cache = new Map<string, { keys: Promise<Set<string>>; at: number }>();
 
   async function load(jobId: string): Promise<Set<string>> {
-    try {
-      const job = await nomad.jobs.get(jobId);
-      const parameterized = job.ParameterizedJob;
-      if (!parameterized) throw new UpstreamUnavailableError("Nomad", new Error(`job '${jobId}' is not a parameterized builder job`));
-      return new Set([...(parameterized.MetaRequired ?? []), ...(parameterized.MetaOptional ?? [])]);
-    } catch (error) {
-      // A missing builder is the cluster's to fix; the forge's retry works once it is registered.
-      if (error instanceof UpstreamError && error.status === 404) {
-        throw new UpstreamUnavailableError("Nomad", new Error(`builder job '${jobId}' is not registered`));
-      }
-      throw error;
-    }
+    const job = await nomad.jobs.find(jobId);
+    // A missing builder is the cluster's to fix; the forge's retry works once it is registered.
+    if (!job) throw new UpstreamUnavailableError("Nomad", new Error(`builder job '${jobId}' is not registered`));
+    const parameterized = job.ParameterizedJob;
+    if (!parameterized) throw new UpstreamUnavailableError("Nomad", new Error(`job '${jobId}' is not a parameterized builder job`));
+    return new Set([...(parameterized.MetaRequired ?? []), ...(parameterized.MetaOptional ?? [])]);
   }
 
   return (jobId: string): Promise<Set<string>> => {

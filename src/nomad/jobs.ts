@@ -1,3 +1,4 @@
+import { UpstreamError } from "../upstream-error.js";
 import type { Blocking, Indexed, NomadHttp } from "./http.js";
 import type { AllocationStub, DispatchResponse, JobListStub, JobSpec, JobSummary } from "./types.js";
 
@@ -32,6 +33,16 @@ export function createJobs(http: NomadHttp) {
     },
 
     get: (id: string) => http.json<JobSummary>("GET", jobPath(id)),
+
+    /** The job, or undefined when Nomad has none by that id (never dispatched, or garbage-collected). */
+    find: async (id: string): Promise<JobSummary | undefined> => {
+      try {
+        return await http.json<JobSummary>("GET", jobPath(id));
+      } catch (error) {
+        if (error instanceof UpstreamError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
 
     /** The job, blocking until it changes past `index` (stopped, or its status moved). */
     read: (id: string, blocking: Blocking = {}, signal?: AbortSignal): Promise<Indexed<JobSummary>> =>

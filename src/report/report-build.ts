@@ -5,7 +5,6 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import type { JobSummary } from "../nomad/types.js";
-import { UpstreamError } from "../upstream-error.js";
 import { stateRank, toBuildState, type BuildState } from "./build-state.js";
 
 export type ReporterDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; publicUrl: string; metrics: Metrics; logger: Logger };
@@ -23,7 +22,7 @@ export const supersededKey = (prefix: string, job: string) => `${prefix}/_petrel
 export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics, logger }: ReporterDeps) {
   /** `known`: the job as an event just carried it, which saves asking Nomad again. */
   return async function reportBuild(jobId: string, known?: JobSummary): Promise<void> {
-    const job = known ?? (await getJob(nomad, jobId));
+    const job = known ?? (await nomad.jobs.find(jobId));
     const meta = job?.Meta;
     if (!job || !meta?.FORGE || !meta.COMMIT || !meta.REPO_URL) return;
     // A repository without forge credentials gets no statuses: nothing to claim or post.
@@ -68,14 +67,5 @@ export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics,
     const repo = forge === "gitlab" ? String(config.gitlab?.project ?? meta.FORGE_REPO) : meta.FORGE_REPO;
     if (!repo) return undefined;
     return { forge, url: account.url, token: account.token, repo, commit: meta.COMMIT! };
-  }
-}
-
-async function getJob(nomad: Nomad, jobId: string) {
-  try {
-    return await nomad.jobs.get(jobId);
-  } catch (error) {
-    if (error instanceof UpstreamError && error.status === 404) return undefined;
-    throw error;
   }
 }

@@ -2,8 +2,7 @@ import { Router, type Request, type RequestHandler } from "express";
 import { sameSecret } from "../forge/authenticate.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
-import type { JobSummary } from "../nomad/types.js";
-import { UpstreamError } from "../upstream-error.js";
+import { findBuild } from "../build/load-build.js";
 
 export type BuildActionDeps = { nomad: Nomad; apiToken: string | undefined; metrics: Metrics; rerun: (builder: string, meta: Record<string, string>) => Promise<string> };
 
@@ -23,37 +22,28 @@ export function buildActionRoutes({ nomad, apiToken, metrics, rerun }: BuildActi
   };
 
   router.post("/build/cancel", authorized, async (req, res) => {
-    const build = await findBuild(nomad, req);
-    if ("error" in build) return void res.status(build.status).json({ error: build.error });
-    await nomad.jobs.stop(build.job.ID);
+    const id = jobParam(req);
+    if (id === undefined) return void res.status(400).json({ error: missingJob });
+    const job = await findBuild(nomad, id);
+    await nomad.jobs.stop(job.ID);
     metrics.cancels.inc({ reason: "requested" });
-    req.log.info({ job: build.job.ID }, "build canceled");
-    res.json({ job: build.job.ID, canceled: true });
+    req.log.info({ job: job.ID }, "build canceled");
+    res.json({ job: job.ID, canceled: true });
   });
 
   router.post("/build/rerun", authorized, async (req, res) => {
-    const build = await findBuild(nomad, req);
-    if ("error" in build) return void res.status(build.status).json({ error: build.error });
-    const job = await rerun(build.job.ParentID!, build.job.Meta!);
-    req.log.info({ job, of: build.job.ID }, "build rerun");
-    res.status(201).json({ job, rerunOf: build.job.ID });
+    const id = jobParam(req);
+    if (id === undefined) return void res.status(400).json({ error: missingJob });
+    const job = await findBuild(nomad, id);
+    const again = await rerun(job.ParentID!, job.Meta!);
+    req.log.info({ job: again, of: job.ID }, "build rerun");
+    res.status(201).json({ job: again, rerunOf: job.ID });
   });
   return router;
 }
 
-type Found = { job: JobSummary } | { status: 400 | 404; error: string };
+const missingJob = "job: missing; expected ?job=<dispatched job id>";
 
-/** The dispatched builder child `?job=` names, or why not. */
-async function findBuild(nomad: Nomad, req: Request): Promise<Found> {
-  const id = typeof req.query.job === "string" ? req.query.job : undefined;
-  if (!id) return { status: 400, error: "job: missing; expected ?job=<dispatched job id>" };
-  let job: JobSummary;
-  try {
-    job = await nomad.jobs.get(id);
-  } catch (error) {
-    if (error instanceof UpstreamError && error.status === 404) return { status: 404, error: `no job ${id} in Nomad` };
-    throw error;
-  }
-  if (!job.ParentID || !job.Meta?.REPO_URL || !job.Meta.COMMIT) return { status: 400, error: `${id} is not a dispatched build` };
-  return { job };
+function jobParam(req: Request): string | undefined {
+  return typeof req.query.job === "string" && req.query.job !== "" ? req.query.job : undefined;
 }
