@@ -110,15 +110,16 @@ export function readConfig(env: Env = process.env): Config {
   const port = Number(listenRaw.slice(split + 1));
   if (port > 65535) throw new ConfigError("PETREL_LISTEN", `port ${port} is out of range`);
   const reachableHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const tls = readListenerTls(env);
 
   const config: Config = {
     listen: { host, port },
-    publicUrl: stripSlash(read(env, "PETREL_URL", httpUrl) ?? `${readListenerTls(env) ? "https" : "http"}://${reachableHost}:${port}`),
+    publicUrl: stripSlash(read(env, "PETREL_URL", httpUrl) ?? `${tls ? "https" : "http"}://${reachableHost}:${port}`),
     kvPrefix: read(env, "PETREL_KV_PREFIX", kvPrefix) ?? "petrel",
     logLevel: read(env, "PETREL_LOG_LEVEL", z.enum(logLevels, `expected one of ${logLevels.join(", ")}`)) ?? "info",
     secretsTtlSeconds: read(env, "PETREL_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(10, "expected at least 10 seconds").max(86_400, "expected at most 86400 seconds (a day)")) ?? 1800,
     bootSecretsTtlSeconds: read(env, "PETREL_BOOT_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(5, "expected at least 5 seconds").max(3600, "expected at most 3600 seconds")) ?? 60,
-    ...optional("tls", readListenerTls(env)),
+    ...optional("tls", tls),
     maxLogStreams: read(env, "PETREL_MAX_LOG_STREAMS", z.coerce.number("expected a whole number").int("expected a whole number").min(1, "expected at least 1").max(14, "expected at most 14 (two Nomad connections each, of 32 shared)")) ?? 8,
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {

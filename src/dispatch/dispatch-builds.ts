@@ -6,6 +6,7 @@ import type { TrustDecision } from "../trust.js";
 import { toBuildMeta } from "./build-meta.js";
 import { createBuilderMetaKeys, onlyKeys } from "./builder-meta-keys.js";
 import { createIdempotentDispatch } from "./idempotent-dispatch.js";
+import { createSecretsUrl } from "./secrets-url.js";
 
 export type DispatchedBuild = { flavor: string; builder: string; job: string; created: boolean };
 
@@ -29,11 +30,9 @@ export function createBuildDispatcher({ nomad, singleUse, publicUrl, secretsTtlS
   const dispatchOnce = createIdempotentDispatch(nomad);
   const builderKeys = createBuilderMetaKeys(nomad);
 
-  async function secretsUrl(request: BuildRequest, config: RepoConfig, trust: TrustDecision): Promise<string | undefined> {
-    if (!trust.trusted || !config.inject) return undefined;
-    const token = await singleUse.issue({ purpose: "build", subject: request.cloneUrl, ttlSeconds: secretsTtlSeconds });
-    return `${publicUrl}/secrets/build/${token}`;
-  }
+  const issueSecretsUrl = createSecretsUrl({ singleUse, publicUrl, secretsTtlSeconds });
+  const secretsUrl = (request: BuildRequest, config: RepoConfig, trust: TrustDecision) =>
+    trust.trusted && config.inject ? issueSecretsUrl(request.cloneUrl) : Promise.resolve(undefined);
 
   return async function dispatchBuilds(request: BuildRequest, config: RepoConfig, options: DispatchOptions): Promise<DispatchedBuild[]> {
     return Promise.all(
