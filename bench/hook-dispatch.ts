@@ -7,17 +7,13 @@
  *   npm run bench:hook        (BENCH_REQUESTS per level, default 300)
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { readConfig } from "../src/config.js";
 import { createConsul } from "../src/consul/client.js";
 import { writeRepoConfig } from "../src/consul/repo-config.js";
 import { createNomad } from "../src/nomad/client.js";
 import { registerBuilder } from "../test/cluster/builder.js";
 import { startCluster } from "../test/cluster/cluster.js";
-import { freePorts } from "../test/cluster/ports.js";
-import { spawnDaemon, stopDaemon } from "../test/cluster/processes.js";
-import { waitUntil } from "../test/cluster/wait.js";
+import { spawnPetrelServe } from "../test/cluster/petrel-serve.js";
 import { giteaPush } from "../test/support/payloads.js";
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 300);
@@ -34,15 +30,15 @@ try {
   const cloneUrl = "https://git.example.org/bench/widget.git";
   await writeRepoConfig(createConsul(config.consul), config.kvPrefix, cloneUrl, { hook: { secret }, trusted: { senders: ["alice"] }, inject: "K=V\n", builder });
 
-  const [port] = await freePorts(1);
-  const petrelUrl = `http://127.0.0.1:${port}`;
-  const petrel = spawnDaemon("petrel", process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), "--import", "tsx", fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "serve"], {
-    cwd: process.cwd(),
-    env: { ...process.env, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_LOG_LEVEL: "warn" },
-    logFile: join(cluster.runDir, "petrel.log"),
+  const petrel = await spawnPetrelServe({
+    nomadAddr: cluster.nomadAddr,
+    consulAddr: cluster.consulAddr,
+    logDir: cluster.runDir,
+    env: { ...process.env, PETREL_LOG_LEVEL: "warn" },
+    nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
   });
+  const petrelUrl = petrel.url;
   try {
-    await waitUntil("petrel serve", async () => ((await fetch(`${petrelUrl}/healthz`).catch(() => undefined))?.ok ? true : undefined));
 
     let sequence = 0;
     const commit = () => (++sequence).toString(16).padStart(40, "0");
@@ -86,7 +82,7 @@ try {
       );
     }
   } finally {
-    await stopDaemon(petrel);
+    await petrel.stop();
   }
 } finally {
   await cluster.stop();

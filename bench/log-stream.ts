@@ -9,15 +9,11 @@
  */
 import { readFileSync } from "node:fs";
 import { get } from "node:http";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { readConfig } from "../src/config.js";
 import { createNomad } from "../src/nomad/client.js";
 import { registerBuilder } from "../test/cluster/builder.js";
 import { startCluster } from "../test/cluster/cluster.js";
-import { freePorts } from "../test/cluster/ports.js";
-import { spawnDaemon, stopDaemon } from "../test/cluster/processes.js";
-import { waitUntil } from "../test/cluster/wait.js";
+import { spawnPetrelServe } from "../test/cluster/petrel-serve.js";
 import { finishedAllocation } from "../test/support/allocations.js";
 import { createLocalRepo } from "../test/support/local-repo.js";
 
@@ -36,24 +32,24 @@ try {
   const alloc = await finishedAllocation(nomad, job, { timeoutMs: 300_000 });
   if (alloc.ClientStatus !== "complete") throw new Error(`the log-writing build ended ${alloc.ClientStatus}`);
 
-  const [port] = await freePorts(1);
-  const petrelUrl = `http://127.0.0.1:${port}`;
-  const petrel = spawnDaemon("petrel", process.execPath, [...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), "--import", "tsx", fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "serve"], {
-    cwd: process.cwd(),
-    env: { ...process.env, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_LOG_LEVEL: "warn" },
-    logFile: join(cluster.runDir, "petrel.log"),
+  const petrel = await spawnPetrelServe({
+    nomadAddr: cluster.nomadAddr,
+    consulAddr: cluster.consulAddr,
+    logDir: cluster.runDir,
+    env: { ...process.env, PETREL_LOG_LEVEL: "warn" },
+    nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
   });
+  const petrelUrl = petrel.url;
   try {
-    await waitUntil("petrel serve", async () => ((await fetch(`${petrelUrl}/healthz`).catch(() => undefined))?.ok ? true : undefined));
     const direct = `${cluster.nomadAddr}/v1/client/fs/logs/${alloc.ID}?task=executor&type=stdout&origin=start&offset=0&plain=true`;
     const throughPetrel = `${petrelUrl}/build?job=${encodeURIComponent(job)}&log=stdout`;
 
     // Warm both paths (connections, JIT, the node's page cache) before measuring.
     await read(direct);
     await read(throughPetrel);
-    const rssBefore = rssOf(petrel.pid);
+    const rssBefore = rssOf(petrel.daemon.pid);
     let rssPeak = rssBefore;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(petrel.pid))), 20);
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(petrel.daemon.pid))), 20);
 
     const nomadRates: number[] = [];
     const petrelRates: number[] = [];
@@ -68,7 +64,7 @@ try {
     console.log(`petrel /build?log=stdout     ${mbps(viaPetrel)}  throughput ×${(viaPetrel / base).toFixed(2)} (goal ≥ 0.9)`);
     console.log(`petrel RSS ${mb(rssBefore)} before, ${mb(rssPeak)} peak while streaming: +${mb(rssPeak - rssBefore)} (goal < 30 MB)`);
   } finally {
-    await stopDaemon(petrel);
+    await petrel.stop();
   }
 } finally {
   await cluster.stop();

@@ -6,16 +6,13 @@
  *   npm run bench:status      (BENCH_BUILDS, default 24)
  */
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { readConfig } from "../src/config.js";
 import { createConsul } from "../src/consul/client.js";
 import { writeRepoConfig } from "../src/consul/repo-config.js";
 import { createNomad } from "../src/nomad/client.js";
 import { registerBuilder } from "../test/cluster/builder.js";
 import { startCluster } from "../test/cluster/cluster.js";
-import { freePorts } from "../test/cluster/ports.js";
-import { spawnDaemon, stopDaemon } from "../test/cluster/processes.js";
+import { spawnPetrelServe } from "../test/cluster/petrel-serve.js";
 import { waitUntil } from "../test/cluster/wait.js";
 import { startFakeGitlab } from "../test/support/fake-gitlab.js";
 import { createLocalRepo } from "../test/support/local-repo.js";
@@ -33,15 +30,14 @@ try {
   const cloneUrl = `file://${repo.url}`;
   await writeRepoConfig(createConsul(config.consul), config.kvPrefix, cloneUrl, { hook: { secret }, gitlab: { url: gitlab.url, token: "bench-gitlab-token", project: 1 }, trusted: { senders: ["alice"] }, builder, autoCancel: false });
 
-  const [port] = await freePorts(1);
-  const petrelUrl = `http://127.0.0.1:${port}`;
-  const petrel = spawnDaemon("petrel", process.execPath, ["--import", "tsx", fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "serve"], {
-    cwd: process.cwd(),
-    env: { ...process.env, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_LOG_LEVEL: "warn" },
-    logFile: join(cluster.runDir, "petrel.log"),
+  const petrel = await spawnPetrelServe({
+    nomadAddr: cluster.nomadAddr,
+    consulAddr: cluster.consulAddr,
+    logDir: cluster.runDir,
+    env: { ...process.env, PETREL_LOG_LEVEL: "warn" },
   });
+  const petrelUrl = petrel.url;
   try {
-    await waitUntil("petrel serve", async () => ((await fetch(`${petrelUrl}/healthz`).catch(() => undefined))?.ok ? true : undefined));
     const jobs: string[] = [];
     // A few at a time, as pushes come: the 2-core machine runs each build for real.
     for (let i = 0; i < builds; i++) {
@@ -72,7 +68,7 @@ try {
     const at = (q: number) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]!;
     console.log(`task end → final status at the forge, ${builds} real builds: p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms, max ${delays.at(-1)!.toFixed(0)} ms (goal: p50 < 1000 ms)`);
   } finally {
-    await stopDaemon(petrel);
+    await petrel.stop();
   }
 } finally {
   await gitlab.close();
