@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import { ConfigError, readConfig } from "./config.js";
+import { registerExecCommands } from "./executor/cli.js";
 import { serve } from "./server/serve.js";
 
 /** Flags of `petrel serve` and the environment variable each one overrides. */
@@ -15,7 +16,6 @@ const serveFlags = [
 
 /** Subcommands whose work is not in this version yet: they say so rather than pretend. */
 const notYetAvailable = [
-  ["exec", "run a build inside the builder's executor task"],
   ["upload", "drain the Nix post-build spool to the binary cache"],
   ["pdu", "switch a PDU outlet on a gateway"],
   ["dut", "power-cycle a device under test and judge its serial console"],
@@ -49,6 +49,8 @@ serveCommand.action(async (options: Record<string, string | undefined>) => {
     process.exit(2);
   }
 });
+
+registerExecCommands(program);
 
 for (const [name, description] of notYetAvailable) {
   program
