@@ -24,6 +24,8 @@ export type ExecEnv = z.infer<typeof execEnvSchema>;
 export function parseExecEnv(env: Readonly<Record<string, string | undefined>>): ExecEnv {
   // An empty variable (Nomad interpolates a missing optional meta key to "") counts as unset.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  // Under Nomad the dispatch meta is in the environment already; no need to interpolate an optional key.
+  present.SECRETS_URL ??= present.NOMAD_META_SECRETS_URL;
   const parsed = execEnvSchema.safeParse(present);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -46,7 +46,7 @@ export async function runExec(env: Env, log: (line: string) => void): Promise<nu
 /** The task's environment without the spent secrets URL and Petrel's own knobs, plus the build contract. */
 function scriptEnv(env: Env, contract: Record<string, string>): Record<string, string> {
   const kept = Object.entries(env).filter(
-    (entry): entry is [string, string] => entry[1] !== undefined && entry[0] !== "SECRETS_URL" && entry[0] !== "SECRET_PATH" && !entry[0].startsWith("PETREL_"),
+    (entry): entry is [string, string] => entry[1] !== undefined && !["SECRETS_URL", "NOMAD_META_SECRETS_URL"].includes(entry[0]) && entry[0] !== "SECRET_PATH" && !entry[0].startsWith("PETREL_"),
   );
   return { ...Object.fromEntries(kept), ...contract };
 }
