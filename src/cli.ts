@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { ConfigError, readConfig } from "./config.js";
 import { registerExecCommands } from "./executor/cli.js";
 import { serve } from "./server/serve.js";
+import { registerUploadCommands } from "./upload/cli.js";
 
 /** Flags of `petrel serve` and the environment variable each one overrides. */
 const serveFlags = [
@@ -16,7 +17,6 @@ const serveFlags = [
 
 /** Subcommands whose work is not in this version yet: they say so rather than pretend. */
 const notYetAvailable = [
-  ["upload", "drain the Nix post-build spool to the binary cache"],
   ["pdu", "switch a PDU outlet on a gateway"],
   ["dut", "power-cycle a device under test and judge its serial console"],
   ["ca", "manage the embedded certificate authority"],
@@ -51,6 +51,7 @@ serveCommand.action(async (options: Record<string, string | undefined>) => {
 });
 
 registerExecCommands(program);
+registerUploadCommands(program);
 
 for (const [name, description] of notYetAvailable) {
   program
