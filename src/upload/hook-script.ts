@@ -20,7 +20,7 @@ export function hookScript({ spool, gcroots, nixStore }: HookPaths): string {
     if (!/^\/[A-Za-z0-9_.+\-/]+$/.test(path)) throw new Error(`${name} must be an absolute path of plain characters, not '${path}'`);
   }
   return `#!/bin/sh
-# Nix post-build-hook written by \`petrel upload install-hook\`: enqueues, never uploads.
+# Nix post-build-hook written by \`petrel upload --install-hook\`: enqueues, never uploads.
 set -eu
 outs=\${OUT_PATHS:-}
 # Nix 2.8 leaves OUT_PATHS empty (nix#6446): ask the store for the derivation's outputs.

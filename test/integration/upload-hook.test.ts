@@ -21,7 +21,7 @@ beforeAll(async () => {
   // Under the store's gcroots folder, so the roots are real ones.
   gcroots = mkdtempSync("/nix/var/nix/gcroots/petrel-test-");
   const hook = join(runDir.path, "post-build-hook");
-  await run(process.execPath, ["--import", "tsx", cli, "upload", "install-hook", "--out", hook, "--spool", spool, "--gcroots", gcroots]);
+  await run(process.execPath, ["--import", "tsx", cli, "upload", "--install-hook", hook, "--spool", spool, "--gcroots", gcroots]);
   daemon = await startNixDaemon(runDir, `post-build-hook = ${hook}\n`);
 });
 afterAll(async () => {
@@ -35,7 +35,7 @@ function spoolEntries(): Map<string, string[]> {
   return new Map(readdirSync(spool).filter((name) => !name.startsWith(".")).map((name) => [name, readFileSync(join(spool, name), "utf8").trim().split("\n")]));
 }
 
-describe("the post-build-hook of `petrel upload install-hook`", () => {
+describe("the post-build-hook of `petrel upload --install-hook`", () => {
   it("enqueues every derivation the daemon builds, with its outputs, and roots each output", async () => {
     const expression = graphExpression(`ok-${Date.now()}`);
     const env = { ...process.env, ...daemon.clientEnv };
