@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
+import { spawnDaemon, stopDaemon } from "../cluster/processes.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
+import { waitUntil } from "../cluster/wait.js";
 import { derivationsOf, graphExpression, nixBuild } from "../support/nix-graph.js";
 
 const run = promisify(execFile);
@@ -41,6 +43,8 @@ function upload(cache: string, ...flags: string[]) {
   );
 }
 
+const narinfo = (cache: string, path: string) => join(cache, `${path.slice("/nix/store/".length, "/nix/store/".length + 32)}.narinfo`);
+
 function verify(cache: string, paths: string[], key: string) {
   const args = ["--extra-experimental-features", "nix-command", "store", "verify", "--store", `file://${cache}`, "--sigs-needed", "1", "--trusted-public-keys", key, ...paths];
   return run("nix", args).then(
@@ -64,7 +68,7 @@ describe("petrel upload", () => {
     const result = await upload(cache, "--batch", "2");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"uploaded":5');
-    for (const path of built) expect(existsSync(join(cache, `${path.slice("/nix/store/".length, "/nix/store/".length + 32)}.narinfo`)), path).toBe(true);
+    for (const path of built) expect(existsSync(narinfo(cache, path)), path).toBe(true);
     expect(await verify(cache, built, publicKey)).toBe(0);
     // The check can fail: another key's signature is not enough.
     expect(await verify(cache, built, "someone-else-1:" + publicKey.split(":")[1]!.replace(/^./, (c) => (c === "A" ? "B" : "A")))).not.toBe(0);
@@ -87,5 +91,34 @@ describe("petrel upload", () => {
     expect(readdirSync(join(spool, ".dead"))).toEqual([`${"0".repeat(32)}-petrel-gone.drv`]);
     expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toEqual([]);
     expect(readdirSync(cache).filter((name) => name.endsWith(".narinfo"))).toHaveLength(4);
+  });
+
+  it("keeps draining as the daemon builds, and after a kill -9 resumes with what was queued meanwhile", async () => {
+    const env = { ...process.env, ...daemon.clientEnv };
+    const cache = join(runDir.path, "cache-3");
+    const start = () =>
+      spawnDaemon("petrel-upload", process.execPath, ["--import", "tsx", cli, "upload", "--to", `file://${cache}`, "--spool", spool, "--gcroots", gcroots, "--poll-ms", "100"], {
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH },
+        logFile: join(runDir.path, "upload.log"),
+      });
+    const allUploaded = (paths: string[]) => waitUntil("the paths in the cache", async () => (paths.every((path) => existsSync(narinfo(cache, path))) ? true : undefined));
+
+    const first = start();
+    const before = graphExpression(`up-live-${Date.now()}`);
+    expect((await nixBuild(before, env)).code).toBe(0);
+    await allUploaded([...(await derivationsOf(before, env)).values()].flat());
+
+    process.kill(-first.pid, "SIGKILL");
+    await first.exited;
+    const during = graphExpression(`up-down-${Date.now()}`);
+    expect((await nixBuild(during, env)).code).toBe(0);
+    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toHaveLength(3);
+
+    const second = start();
+    await allUploaded([...(await derivationsOf(during, env)).values()].flat());
+    await stopDaemon(second);
+    expect(await second.exited).toBe(0);
+    expect(readdirSync(gcroots)).toEqual([]);
   });
 });
