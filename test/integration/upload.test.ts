@@ -102,7 +102,7 @@ describe("petrel upload", () => {
         env: { PATH: process.env.PATH },
         logFile: join(runDir.path, "upload.log"),
       });
-    const allUploaded = (paths: string[]) => waitUntil("the paths in the cache", async () => (paths.every((path) => existsSync(narinfo(cache, path))) ? true : undefined));
+    const allUploaded = (paths: string[]) => waitUntil("the paths in the cache", () => Promise.resolve(paths.every((path) => existsSync(narinfo(cache, path))) ? true : undefined));
 
     const first = start();
     const before = graphExpression(`up-live-${Date.now()}`);
