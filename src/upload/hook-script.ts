@@ -23,8 +23,21 @@ export function hookScript({ spool, gcroots, nixStore }: HookPaths): string {
 # Nix post-build-hook written by \`petrel upload --install-hook\`: enqueues, never uploads.
 set -eu
 outs=\${OUT_PATHS:-}
-# Nix 2.8 leaves OUT_PATHS empty (nix#6446): ask the store for the derivation's outputs.
-[ -n "$outs" ] || outs=$(${nixStore} --query --outputs "$DRV_PATH")
+if [ -z "$outs" ]; then
+  # Nix 2.8 leaves OUT_PATHS empty (nix#6446). The outputs head the .drv file
+  # (Derive([("out","/nix/store/…","",""),…],[…): read them with builtins only,
+  # since a nix-store process per derivation would slow every build down.
+  drv=
+  IFS= read -r drv < "$DRV_PATH" || true
+  rest=\${drv%%')],['*}
+  while :; do
+    case $rest in *'"/'*) ;; *) break ;; esac
+    rest=\${rest#*'"/'}
+    outs="$outs /\${rest%%'"'*}"
+  done
+  # Not there (a content-addressed derivation's are computed at build time): ask the store.
+  [ -n "$outs" ] || outs=$(${nixStore} --query --outputs "$DRV_PATH")
+fi
 for out in $outs; do
   ln -sfn "$out" "${gcroots}/\${out##*/}"
 done

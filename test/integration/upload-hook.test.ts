@@ -21,7 +21,8 @@ beforeAll(async () => {
   // Under the store's gcroots folder, so the roots are real ones.
   gcroots = mkdtempSync("/nix/var/nix/gcroots/petrel-test-");
   const hook = join(runDir.path, "post-build-hook");
-  await run(process.execPath, ["--import", "tsx", cli, "upload", "--install-hook", hook, "--spool", spool, "--gcroots", gcroots]);
+  // nix-store is /bin/false here: the hook must find the outputs of Nix 2.8's real .drv files by itself.
+  await run(process.execPath, ["--import", "tsx", cli, "upload", "--install-hook", hook, "--spool", spool, "--gcroots", gcroots, "--nix-store", "/bin/false"]);
   daemon = await startNixDaemon(runDir, `post-build-hook = ${hook}\n`);
 });
 afterAll(async () => {

@@ -25,6 +25,18 @@ describe("the post-build-hook script", () => {
     expect(readlinkSync(join(paths.gcroots, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x-doc"))).toBe(`${out}-doc`);
   });
 
+  it("reads the outputs from the .drv file when OUT_PATHS is empty, without a nix-store process", () => {
+    const { root, paths } = folders();
+    const hook = join(root, "hook");
+    writeFileSync(hook, hookScript(paths), { mode: 0o755 });
+    const [doc, out] = ["/nix/store/dddddddddddddddddddddddddddddddd-x-doc", "/nix/store/oooooooooooooooooooooooooooooooo-x"];
+    const drv = join(root, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x.drv");
+    // As Nix writes it: ATerm, no trailing newline; the inputs hold store paths too, which must not count.
+    writeFileSync(drv, `Derive([("doc","${doc}","",""),("out","${out}","","")],[("/nix/store/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii-y.drv",["out"])],[],"x86_64-linux","/bin/sh",["-c","echo"],[("out","${out}")])`);
+    execFileSync(hook, { env: { DRV_PATH: drv, OUT_PATHS: "" } });
+    expect(readFileSync(join(paths.spool, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x.drv"), "utf8")).toBe(`${drv}\n${doc}\n${out}\n`);
+  });
+
   it("fails (and so stops the daemon's builds) rather than enqueue nothing when the outputs can't be found", () => {
     const { root, paths } = folders();
     const hook = join(root, "hook");
