@@ -78,7 +78,7 @@ try {
   await stopDaemon(uploader);
 
   // The drain alone: N derivations queued while no uploader runs, then one `--once`.
-  await timedBuild(runDir, `${signing}post-build-hook = ${hook}\n`, `c2-${tag}`);
+  const hookAlone = await timedBuild(runDir, `${signing}post-build-hook = ${hook}\n`, `c2-${tag}`);
   const backlog = queued(spool);
   const drainStart = performance.now();
   await run(petrel[0]!, [...petrel.slice(1), "--to", `file://${join(runDir.path, "cache-c2")}`, "--spool", spool, "--gcroots", gcroots, "--once"]);
@@ -97,6 +97,7 @@ try {
   row("(a) no hook (baseline)", none, none, exit0);
   row("(b) hook that only exits 0 (floor)", exit0, none, exit0);
   row("(c) Petrel's hook, petrel upload draining", withPetrel, none, exit0);
+  row("    Petrel's hook, no uploader running", hookAlone, none, exit0);
   row("(d) Nix manual's sign-and-copy hook", synchronous, none, exit0);
   console.log(`(c) last build to complete cache: ${(cacheDelay / 1000).toFixed(2)} s`);
   console.log(`petrel upload --once, ${backlog} queued derivations: ${(drain / 1000).toFixed(2)} s, ${(backlog / (drain / 1000)).toFixed(0)} paths/s (process start included)`);
