@@ -1,5 +1,7 @@
-# The Albatros-compatible builder: a parameterized batch job that checks out
-# REPO_URL at COMMIT and runs the repository's executable `.albatros` script.
+# The Albatros-compatible builder: a parameterized batch job whose executor,
+# `petrel exec`, redeems the build's secrets, checks out REPO_URL at COMMIT
+# through the node's git mirror cache and runs the repository's executable
+# `.albatros` script.
 #
 #   nomad job run hcl/builder.hcl                          # production: exec driver
 #   nomad job run -var driver=docker -var image=… hcl/builder.hcl   # an image with sh and git
@@ -20,7 +22,31 @@ variable "driver" {
 variable "image" {
   type        = string
   default     = ""
-  description = "Container image of the executor with the docker driver; it needs /bin/sh and git."
+  description = "Container image of the executor with the docker driver; it needs petrel, git and flock."
+}
+
+variable "petrel_command" {
+  type        = list(string)
+  default     = ["petrel"]
+  description = "How the executor invokes Petrel, before the `exec` argument, e.g. [\"node\", \"/opt/petrel/dist/cli.js\"]."
+}
+
+variable "git_cache" {
+  type        = string
+  default     = "/var/cache/petrel/git"
+  description = "The node's git mirror cache, shared by every build on it: a folder the executor's user may write."
+}
+
+variable "gcroots" {
+  type        = string
+  default     = "/nix/var/nix/gcroots/petrel"
+  description = "Where each build's GCROOT (a per-commit out-link path) goes."
+}
+
+variable "timeout" {
+  type        = number
+  default     = 0
+  description = "Seconds a build script may run before it is stopped (exit 124); 0 means no limit."
 }
 
 variable "datacenters" {
@@ -72,8 +98,8 @@ job "builder" {
       config {
         # A null attribute is left out, so exec and raw_exec never see `image`.
         image   = var.driver == "docker" ? var.image : null
-        command = "/bin/sh"
-        args    = ["-c", local.checkout_and_build]
+        command = var.petrel_command[0]
+        args    = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["exec"])
       }
 
       # The build script's contract: these four, as environment variables.
@@ -83,6 +109,10 @@ job "builder" {
         BRANCH   = "${NOMAD_META_BRANCH}"
         FLAVOR   = "${NOMAD_META_FLAVOR}"
         HOME     = "${NOMAD_TASK_DIR}"
+        # SECRETS_URL comes as NOMAD_META_SECRETS_URL, which Nomad sets only when dispatched with it.
+        PETREL_GIT_CACHE    = var.git_cache
+        PETREL_GCROOTS      = var.gcroots
+        PETREL_EXEC_TIMEOUT = var.timeout
       }
 
       resources {
@@ -96,20 +126,4 @@ job "builder" {
       }
     }
   }
-}
-
-locals {
-  checkout_and_build = <<-EOT
-    set -eu
-    echo "petrel: building $REPO_URL at $COMMIT (branch $BRANCH, flavor $FLAVOR)" >&2
-    cd "$NOMAD_TASK_DIR"
-    git clone --quiet --no-checkout -- "$REPO_URL" src
-    cd src
-    git -c advice.detachedHead=false checkout --quiet "$COMMIT"
-    if [ ! -x .albatros ]; then
-      echo "petrel: no executable .albatros at the root of $REPO_URL at $COMMIT" >&2
-      exit 64
-    fi
-    exec ./.albatros
-  EOT
 }

@@ -2,9 +2,11 @@
 import { Command, Option } from "commander";
 import { registerBuildCommands } from "./build/cli.js";
 import { ConfigError, readConfig } from "./config.js";
+import { registerExecCommands } from "./executor/cli.js";
 import { registerGatewayCommands } from "./gateway/cli.js";
 import { registerCaCommands } from "./pki/cli.js";
 import { serve } from "./server/serve.js";
+import { registerUploadCommands } from "./upload/cli.js";
 
 /** Flags of `petrel serve` and the environment variable each one overrides. */
 const serveFlags = [
@@ -18,8 +20,6 @@ const serveFlags = [
 
 /** Subcommands whose work is not in this version yet: they say so rather than pretend. */
 const notYetAvailable = [
-  ["exec", "run a build inside the builder's executor task"],
-  ["upload", "drain the Nix post-build spool to the binary cache"],
   ["dut", "power-cycle a device under test and judge its serial console"],
   ["gc", "clean up finished builds"],
 ] as const;
@@ -51,6 +51,8 @@ serveCommand.action(async (options: Record<string, string | undefined>) => {
 
 registerCaCommands(program);
 registerGatewayCommands(program);
+registerExecCommands(program);
+registerUploadCommands(program);
 
 for (const [name, description] of notYetAvailable) {
   program

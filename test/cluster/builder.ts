@@ -1,15 +1,30 @@
-import { readFileSync } from "node:fs";
+import { chownSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Nomad } from "../../src/nomad/client.js";
+import { agentUser } from "./run-dir.js";
 
 export const builderHclPath = fileURLToPath(new URL("../../hcl/builder.hcl", import.meta.url));
 
+/** `petrel exec` straight from this checkout's sources, as the agents' user may run it from any folder. */
+export const petrelCommand = [process.execPath, "--import", import.meta.resolve("tsx"), fileURLToPath(new URL("../../src/cli.ts", import.meta.url))];
+
 /**
  * Registers hcl/builder.hcl as the dev and test clusters run it: raw_exec,
- * because their Nomad agent is not root and can't isolate tasks.
+ * because their Nomad agent is not root and can't isolate tasks, with
+ * Petrel from this checkout and one git mirror cache for every test run on
+ * the machine (as a node's is for its builds).
  */
 export async function registerBuilder(nomad: Nomad, { id, unplaceable = false }: BuilderOptions = {}): Promise<string> {
-  const job = await nomad.jobs.parse(readFileSync(builderHclPath, "utf8"), { driver: "raw_exec", cpu: 200, memory: 256 });
+  const job = await nomad.jobs.parse(readFileSync(builderHclPath, "utf8"), {
+    driver: "raw_exec",
+    cpu: 200,
+    memory: 256,
+    petrel_command: petrelCommand,
+    git_cache: agentFolder("petrel-test-git-cache"),
+    gcroots: agentFolder("petrel-test-gcroots"),
+  });
   if (id !== undefined) Object.assign(job, { ID: id, Name: id });
   // Children of an unplaceable builder stay pending: they exist for Nomad, but never take the CPU.
   if (unplaceable) Object.assign(job, { Constraints: [{ LTarget: "${node.class}", RTarget: "petrel-nowhere", Operand: "=" }] });
@@ -27,4 +42,12 @@ export type BuilderOptions = {
 export async function childrenOf(nomad: Nomad, builder: string): Promise<{ id: string; meta: Record<string, string> }[]> {
   const stubs = await nomad.jobs.list(`${builder}/dispatch-`);
   return Promise.all(stubs.map(async (stub) => ({ id: stub.ID, meta: (await nomad.jobs.get(stub.ID)).Meta ?? {} })));
+}
+
+function agentFolder(name: string): string {
+  const path = join(tmpdir(), name);
+  mkdirSync(path, { recursive: true, mode: 0o755 });
+  const user = agentUser();
+  if (user) chownSync(path, user.uid, user.gid);
+  return path;
 }

@@ -8,19 +8,28 @@ import { startAgent } from "./start-agent.js";
 
 export const nixDaemonSocket = "/nix/var/nix/daemon-socket/socket";
 
-export type RunningNixDaemon = { socket: string; stop: () => Promise<void> };
+export type RunningNixDaemon = {
+  socket: string;
+  /** What a client's environment needs to build through this daemon. */
+  clientEnv: { NIX_REMOTE: string };
+  stop: () => Promise<void>;
+};
 
 /**
  * Debian's `nix-daemon` (package nix-bin), run as root with a nix.conf of the
- * test's own. Its socket path is fixed, so a daemon that already answers is
- * reused as it is (and left running).
+ * test's own, on a socket in the run's folder (NIX_DAEMON_SOCKET_PATH), so
+ * two test runs never share or stop each other's daemon. Not root: a daemon
+ * already answering on the machine's socket is used as it is.
  */
 export async function startNixDaemon(run: RunDir, extraConf = ""): Promise<RunningNixDaemon> {
-  if (await answers(nixDaemonSocket)) return { socket: nixDaemonSocket, stop: async () => {} };
-  if (process.getuid?.() !== 0) throw new Error("nix-daemon must be started as root (or be running already)");
+  if (process.getuid?.() !== 0) {
+    if (await answers(nixDaemonSocket)) return { socket: nixDaemonSocket, clientEnv: { NIX_REMOTE: "daemon" }, stop: async () => {} };
+    throw new Error("nix-daemon must be started as root (or be running already)");
+  }
   const binary = which("nix-daemon");
   if (!binary) throw new Error("nix-daemon is not installed: apt-get install nix-bin");
   const confDir = run.sub("nix");
+  const socket = join(confDir, "daemon.sock");
   // Debian's own nix.conf turns the sandbox off (it doesn't work there), and
   // this machine can't reach cache.nixos.org, so nothing is substituted.
   writeFileSync(join(confDir, "nix.conf"), `build-users-group = nixbld\nsandbox = false\nsubstituters =\n${extraConf}`);
@@ -29,12 +38,12 @@ export async function startNixDaemon(run: RunDir, extraConf = ""): Promise<Runni
     command: binary,
     args: [],
     dir: confDir,
-    env: { NIX_CONF_DIR: confDir },
+    env: { NIX_CONF_DIR: confDir, NIX_DAEMON_SOCKET_PATH: socket },
     asInvoker: true,
     readiness: "the nix-daemon socket",
-    ready: () => answers(nixDaemonSocket),
+    ready: () => answers(socket),
   });
-  return { socket: nixDaemonSocket, stop: () => stopDaemon(daemon) };
+  return { socket, clientEnv: { NIX_REMOTE: `unix://${socket}` }, stop: () => stopDaemon(daemon) };
 }
 
 function answers(socket: string): Promise<boolean> {

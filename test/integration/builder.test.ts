@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { readRepoConfig, writeRepoConfig } from "../../src/consul/repo-config.js";
+import { createSingleUse } from "../../src/single-use/single-use.js";
 import { UpstreamError } from "../../src/upstream-error.js";
 import { builderHclPath, registerBuilder } from "../cluster/builder.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
 import { createLocalRepo } from "../support/local-repo.js";
+import { startPetrel } from "../support/petrel.js";
 
 const { nomad, consul, config } = clusterClients();
 let builder: string;
@@ -30,7 +32,7 @@ describe("hcl/builder.hcl on the real Nomad", () => {
     };
     expect(await configOf({ driver: "docker", image: "registry.example.org/ci/executor:1" })).toMatchObject({
       Driver: "docker",
-      Config: { image: "registry.example.org/ci/executor:1", command: "/bin/sh" },
+      Config: { image: "registry.example.org/ci/executor:1", command: "petrel", args: ["exec"] },
     });
     const exec = await configOf({});
     expect(exec?.Driver).toBe("exec");
@@ -58,6 +60,28 @@ describe("hcl/builder.hcl on the real Nomad", () => {
       status: "complete",
       stdout: `built ${repo.url} ${repo.commit} main default\nhello from the commit\n`,
     });
+  });
+
+  it("hands a trusted build its secrets through SECRETS_URL, once, and a build without it none", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, {
+      ".albatros": { executable: true, content: '#!/bin/sh\nif [ -n "${SECRET_PATH-}" ]; then stat -c %a "$SECRET_PATH"; cat "$SECRET_PATH"; else echo "no secrets"; fi\n' },
+    });
+    await writeRepoConfig(consul, config.kvPrefix, repo.url, { hook: { token: "hook-token-2" }, inject: "DEPLOY_KEY=k-42\n" });
+    const petrel = await startPetrel();
+    try {
+      const token = await createSingleUse({ consul, prefix: config.kvPrefix }).issue({ purpose: "build", subject: repo.url, ttlSeconds: 60 });
+      const meta = { REPO_URL: repo.url, COMMIT: repo.commit, BRANCH: repo.branch, FLAVOR: "default" };
+      const [trusted, untrusted] = await Promise.all(
+        [{ ...meta, SECRETS_URL: `${petrel.url}/secrets/build/${token}` }, meta].map(async (m) => {
+          const alloc = await finishedAllocation(nomad, (await nomad.jobs.dispatch(builder, { meta: m })).DispatchedJobID);
+          return { status: alloc.ClientStatus, stdout: await readLog(nomad, alloc.ID, "stdout") };
+        }),
+      );
+      expect(trusted).toEqual({ status: "complete", stdout: "600\nDEPLOY_KEY=k-42\n" });
+      expect(untrusted).toEqual({ status: "complete", stdout: "no secrets\n" });
+    } finally {
+      await petrel.stop();
+    }
   });
 
   it("fails the build when the commit has no executable .albatros, saying why on stderr", async () => {

@@ -6,6 +6,7 @@ import { startCluster } from "../cluster/cluster.js";
 import { processesUsing } from "../cluster/processes.js";
 import "../cluster/provided.js";
 import { waitUntil } from "../cluster/wait.js";
+import { readLog } from "../support/allocations.js";
 import { createLocalRepo } from "../support/local-repo.js";
 
 describe("the test cluster harness", () => {
@@ -33,13 +34,15 @@ describe("the test cluster harness", () => {
     try {
       const nomad = createNomad(readConfig({ NOMAD_ADDR: cluster.nomadAddr }).nomad);
       const builder = await registerBuilder(nomad);
-      const repo = createLocalRepo(cluster.runDir, { ".albatros": { executable: true, content: "#!/bin/sh\nexec sleep 600\n" } });
+      const repo = createLocalRepo(cluster.runDir, { ".albatros": { executable: true, content: "#!/bin/sh\necho started\nexec sleep 600\n" } });
       const { DispatchedJobID } = await nomad.jobs.dispatch(builder, {
         meta: { REPO_URL: repo.url, COMMIT: repo.commit, BRANCH: "main", FLAVOR: "default" },
       });
-      await waitUntil("the build to run", async () => {
+      // Running is not enough: petrel exec checks out before the script starts.
+      await waitUntil("the build script to run", async () => {
         const [alloc] = (await nomad.jobs.allocations(DispatchedJobID)).value;
-        return alloc?.ClientStatus === "running" ? true : undefined;
+        if (alloc?.ClientStatus !== "running") return undefined;
+        return (await readLog(nomad, alloc.ID, "stdout")).includes("started") ? true : undefined;
       });
       // A clean stop takes its tasks down; a killed agent (a crash, Ctrl-C) leaves
       // executors and tasks running in sessions of their own.

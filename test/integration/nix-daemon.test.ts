@@ -24,7 +24,7 @@ describe("the harness's nix-daemon", () => {
     const name = `petrel-harness-${Date.now()}`;
     const expression = `derivation { name = "${name}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo built-by-the-daemon $(/usr/bin/id -un) > $out" ]; }`;
     const { stdout } = await run("nix-build", ["--no-out-link", "-E", expression], {
-      env: { ...process.env, NIX_REMOTE: "daemon" },
+      env: { ...process.env, ...daemon.clientEnv },
     });
     const outPath = stdout.trim();
     expect(outPath).toMatch(new RegExp(`^/nix/store/[a-z0-9]{32}-${name}$`));

@@ -23,9 +23,9 @@ describe("the petrel binary", () => {
   });
 
   it("says plainly when a subcommand is not available yet", () => {
-    const { status, stderr } = petrel(["upload", "--spool", "/x"]);
+    const { status, stderr } = petrel(["gc", "--days", "3"]);
     expect(status).toBe(69);
-    expect(stderr).toBe("petrel upload: not yet available in this version of Petrel\n");
+    expect(stderr).toBe("petrel gc: not yet available in this version of Petrel\n");
   });
 
   it("exits 2 naming the variable when the configuration is invalid", () => {

@@ -1,0 +1,101 @@
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { createLogger } from "../log.js";
+import { installHook } from "./install-hook.js";
+import { nixCopy } from "./nix-copy.js";
+import { openSpool } from "./spool.js";
+import { createUploader } from "./uploader.js";
+
+export const defaultSpool = "/var/spool/petrel/upload";
+export const defaultUploadRoots = "/nix/var/nix/gcroots/petrel-upload";
+
+/** `petrel upload`: the node's side of the binary cache. */
+export function registerUploadCommands(program: Command): void {
+  program
+    .command("upload")
+    .description("drain the Nix post-build spool to the binary cache, or install the post-build-hook that fills it")
+    .option("--to <store-uri>", "the binary cache: file:///…, http(s)://…, s3://… where this node's Nix supports it")
+    .option("--spool <dir>", "the spool folder", defaultSpool)
+    .option("--gcroots <dir>", "where the hook roots queued outputs (under /nix/var/nix/gcroots)", defaultUploadRoots)
+    .option("--install-hook <file>", "instead of draining: write the post-build-hook for these --spool and --gcroots (name it in the nix-daemon's nix.conf)")
+    .option("--nix-store <path>", "with --install-hook: nix-store's absolute path (default: found on PATH)")
+    .option("--attempts <n>", "failed attempts before an entry goes to the dead letters", positive, 5)
+    .option("--parallel <n>", "nix copy processes at once", positive, 4)
+    .option("--batch <n>", "derivations per nix copy", positive, 50)
+    .option("--backoff-ms <ms>", "first retry delay, doubled after each failure", positive, 1000)
+    .option("--poll-ms <ms>", "how often an idle uploader looks at the spool", positive, 250)
+    .option("--once", "drain what is queued (retries included), then exit: 0 when all went up, 1 when some went to the dead letters")
+    .action(async (options: UploadOptions) => {
+      if (options.installHook) return install(options.installHook, options);
+      if (!options.to) fail("petrel upload: --to <store-uri> is required: the binary cache to upload to");
+      const logger = createLogger("info");
+      const spool = openSpool(options.spool, options.gcroots);
+      const uploader = createUploader({
+        spool,
+        copy: nixCopy,
+        to: options.to,
+        maxAttempts: options.attempts,
+        parallel: options.parallel,
+        batchSize: options.batch,
+        backoffMs: options.backoffMs,
+        logger,
+      });
+      if (options.once) {
+        await uploader.drainAll();
+        process.exitCode = uploader.counts.dead > 0 ? 1 : 0;
+        return;
+      }
+      const stop = new AbortController();
+      process.once("SIGTERM", () => stop.abort()).once("SIGINT", () => stop.abort());
+      logger.info({ to: options.to, spool: options.spool, queued: spool.list().length, dead: spool.dead().length }, "upload: started");
+      await uploader.run(stop.signal, options.pollMs);
+    });
+}
+
+function install(out: string, options: UploadOptions): void {
+  const nixStore = options.nixStore ?? onPath("nix-store");
+  if (!nixStore) fail("petrel upload --install-hook: nix-store is not on PATH; pass --nix-store");
+  try {
+    installHook(out, { spool: options.spool, gcroots: options.gcroots, nixStore });
+  } catch (error) {
+    fail(`petrel upload --install-hook: ${(error as Error).message}`);
+  }
+}
+
+type UploadOptions = {
+  to?: string;
+  spool: string;
+  gcroots: string;
+  attempts: number;
+  parallel: number;
+  batch: number;
+  backoffMs: number;
+  pollMs: number;
+  once?: true;
+  installHook?: string;
+  nixStore?: string;
+};
+
+function positive(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a positive whole number");
+  return number;
+}
+
+function onPath(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return join(dir, program);
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return undefined;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(78);
+}

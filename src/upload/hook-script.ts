@@ -1,0 +1,48 @@
+export type HookPaths = {
+  /** One file per built derivation lands here, for `petrel upload` to drain. */
+  spool: string;
+  /** One GC root per output, so nothing queued is collected before it is uploaded. */
+  gcroots: string;
+  /** Absolute: Nix runs the hook with an empty PATH. */
+  nixStore: string;
+};
+
+/**
+ * Nix's post-build-hook, as a few lines of sh rather than a Node process:
+ * the daemon waits for it after every derivation and builds nothing else
+ * meanwhile, so it only enqueues — a GC root per output, then the spool
+ * entry written aside and renamed into place, so the uploader never sees half
+ * of one. Store paths hold no shell-special characters, and the hook's output
+ * reaches the (maybe untrusted) client, so it prints nothing.
+ */
+export function hookScript({ spool, gcroots, nixStore }: HookPaths): string {
+  for (const [name, path] of Object.entries({ spool, gcroots, nixStore })) {
+    if (!/^\/[A-Za-z0-9_.+\-/]+$/.test(path)) throw new Error(`${name} must be an absolute path of plain characters, not '${path}'`);
+  }
+  return `#!/bin/sh
+# Nix post-build-hook written by \`petrel upload --install-hook\`: enqueues, never uploads.
+set -eu
+outs=\${OUT_PATHS:-}
+if [ -z "$outs" ]; then
+  # Nix 2.8 leaves OUT_PATHS empty (nix#6446). The outputs head the .drv file
+  # (Derive([("out","/nix/store/…","",""),…],[…): read them with builtins only,
+  # since a nix-store process per derivation would slow every build down.
+  drv=
+  IFS= read -r drv < "$DRV_PATH" || true
+  rest=\${drv%%')],['*}
+  while :; do
+    case $rest in *'"/'*) ;; *) break ;; esac
+    rest=\${rest#*'"/'}
+    outs="$outs /\${rest%%'"'*}"
+  done
+  # Not there (a content-addressed derivation's are computed at build time): ask the store.
+  [ -n "$outs" ] || outs=$(${nixStore} --query --outputs "$DRV_PATH")
+fi
+for out in $outs; do
+  ln -sfn "$out" "${gcroots}/\${out##*/}"
+done
+entry=\${DRV_PATH##*/}
+printf '%s\\n' "$DRV_PATH" $outs > "${spool}/.tmp/$entry.$$"
+mv -f "${spool}/.tmp/$entry.$$" "${spool}/$entry"
+`;
+}

@@ -1,0 +1,73 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+/** One built derivation waiting for upload: the spool file's name, the .drv and its outputs. */
+export type SpoolEntry = { name: string; drv: string; outputs: string[] };
+
+/**
+ * The spool the post-build-hook fills: a file per derivation, renamed into
+ * place. Its state lives in files beside it (failed attempts in `.attempts`,
+ * given-up entries in `.dead`), so a killed uploader resumes where it was.
+ */
+export function openSpool(dir: string, gcroots: string) {
+  const attemptsDir = join(dir, ".attempts");
+  const deadDir = join(dir, ".dead");
+  mkdirSync(attemptsDir, { recursive: true, mode: 0o700 });
+  mkdirSync(deadDir, { recursive: true, mode: 0o700 });
+
+  const removeRoots = (entry: SpoolEntry) => {
+    for (const output of entry.outputs) rmSync(join(gcroots, basename(output)), { force: true });
+  };
+
+  return {
+    /** Queued entries, oldest first; one removed meanwhile is skipped. */
+    list(): SpoolEntry[] {
+      const entries: { entry: SpoolEntry; mtime: number }[] = [];
+      for (const name of readdirSync(dir)) {
+        if (name.startsWith(".")) continue;
+        try {
+          const path = join(dir, name);
+          const [drv = "", ...outputs] = readFileSync(path, "utf8").split("\n").filter(Boolean);
+          entries.push({ entry: { name, drv, outputs }, mtime: statSync(path).mtimeMs });
+        } catch {
+          // Taken by another pass between the listing and the read.
+        }
+      }
+      return entries.sort((a, b) => a.mtime - b.mtime).map(({ entry }) => entry);
+    },
+
+    attempts(entry: SpoolEntry): number {
+      try {
+        return Number(readFileSync(join(attemptsDir, entry.name), "utf8")) || 0;
+      } catch {
+        return 0;
+      }
+    },
+
+    /** Counts a failed attempt and answers the new count. */
+    recordFailure(entry: SpoolEntry): number {
+      const count = this.attempts(entry) + 1;
+      writeFileSync(join(attemptsDir, entry.name), String(count));
+      return count;
+    },
+
+    /** Uploaded: the roots go first, the entry last, so a crash between only repeats an upload. */
+    complete(entry: SpoolEntry): void {
+      removeRoots(entry);
+      rmSync(join(attemptsDir, entry.name), { force: true });
+      rmSync(join(dir, entry.name), { force: true });
+    },
+
+    /** Given up: kept, roots and all, in `.dead` for an operator to look at or move back. */
+    deadLetter(entry: SpoolEntry): void {
+      renameSync(join(dir, entry.name), join(deadDir, entry.name));
+      rmSync(join(attemptsDir, entry.name), { force: true });
+    },
+
+    dead(): string[] {
+      return readdirSync(deadDir);
+    },
+  };
+}
+
+export type Spool = ReturnType<typeof openSpool>;

@@ -1,0 +1,97 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "../log.js";
+import type { CopyPaths } from "./nix-copy.js";
+import type { Spool, SpoolEntry } from "./spool.js";
+
+export type UploaderOptions = {
+  spool: Spool;
+  copy: CopyPaths;
+  /** The binary cache's store URI: file://…, http(s)://…, s3://… where the node's Nix has it. */
+  to: string;
+  /** Failed attempts before an entry goes to the dead letters. */
+  maxAttempts: number;
+  /** nix copy processes at once. */
+  parallel: number;
+  /** Derivations per nix copy: one process per path would cost more than the copy. */
+  batchSize: number;
+  /** First retry delay; doubled after each failure, up to a minute. */
+  backoffMs: number;
+  logger: Logger;
+};
+
+/**
+ * Drains the spool to the binary cache. A batch that fails is retried one
+ * derivation at a time, so one bad path never holds back the others; each
+ * failure backs that entry off, and after `maxAttempts` it is set aside.
+ */
+export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSize, backoffMs, logger }: UploaderOptions) {
+  const notBefore = new Map<string, number>();
+  const counts = { uploaded: 0, failed: 0, dead: 0 };
+
+  const fail = (entry: SpoolEntry, error: unknown) => {
+    counts.failed += 1;
+    const attempts = spool.recordFailure(entry);
+    const reason = error instanceof Error ? error.message : String(error);
+    if (attempts >= maxAttempts) {
+      spool.deadLetter(entry);
+      notBefore.delete(entry.name);
+      counts.dead += 1;
+      logger.error({ drv: entry.drv, attempts, reason }, "upload: gave up on a derivation, moved to the dead letters");
+      return;
+    }
+    notBefore.set(entry.name, Date.now() + Math.min(backoffMs * 2 ** (attempts - 1), 60_000));
+    logger.warn({ drv: entry.drv, attempts, reason }, "upload: failed, will retry");
+  };
+
+  const upload = async (batch: SpoolEntry[]): Promise<void> => {
+    try {
+      await copy(to, batch.flatMap((entry) => entry.outputs));
+    } catch (error) {
+      if (batch.length === 1) return fail(batch[0]!, error);
+      for (const entry of batch) await upload([entry]);
+      return;
+    }
+    for (const entry of batch) {
+      spool.complete(entry);
+      notBefore.delete(entry.name);
+      counts.uploaded += 1;
+    }
+  };
+
+  /** One pass over what is due; answers how many entries it tried. */
+  async function drainOnce(): Promise<number> {
+    const queued = spool.list();
+    const now = Date.now();
+    const due = queued.filter((entry) => (notBefore.get(entry.name) ?? 0) <= now);
+    for (const entry of due.filter((entry) => entry.outputs.length === 0)) fail(entry, new Error("the spool entry names no outputs"));
+    const batches: SpoolEntry[][] = [];
+    const valid = due.filter((entry) => entry.outputs.length > 0);
+    for (let i = 0; i < valid.length; i += batchSize) batches.push(valid.slice(i, i + batchSize));
+    const workers = Array.from({ length: Math.min(parallel, batches.length) }, async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) await upload(batch);
+    });
+    await Promise.all(workers);
+    if (due.length > 0) logger.info({ queued: queued.length, tried: due.length, ...counts }, "upload: pass done");
+    return due.length;
+  }
+
+  /** Drains until `signal` aborts, looking again every `pollMs` when idle. */
+  async function run(signal: AbortSignal, pollMs: number): Promise<void> {
+    while (!signal.aborted) {
+      if ((await drainOnce()) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  /** Drains until nothing is queued but entries waiting out a backoff; answers what is left. */
+  async function drainAll(): Promise<number> {
+    for (;;) {
+      if ((await drainOnce()) > 0) continue;
+      const left = spool.list();
+      if (left.length === 0) return 0;
+      const wake = Math.min(...left.map((entry) => notBefore.get(entry.name) ?? 0));
+      await sleep(Math.max(0, wake - Date.now()));
+    }
+  }
+
+  return { drainOnce, drainAll, run, counts };
+}

@@ -1,0 +1,168 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { writeRepoConfig } from "../../src/consul/repo-config.js";
+import { execExitCodes } from "../../src/executor/exec-failure.js";
+import { createSingleUse } from "../../src/single-use/single-use.js";
+import { freePorts } from "../cluster/ports.js";
+import { agentUser } from "../cluster/run-dir.js";
+import { clusterClients } from "../support/clients.js";
+import { createLocalRepo } from "../support/local-repo.js";
+import { startPetrel, type TestPetrel } from "../support/petrel.js";
+import { runPetrelExec } from "../support/petrel-exec.js";
+
+const { consul, config } = clusterClients();
+const script = (body: string) => ({ ".albatros": { executable: true, content: `#!/bin/sh\n${body}\n` } });
+let petrel: TestPetrel;
+
+beforeAll(async () => {
+  petrel = await startPetrel();
+});
+afterAll(() => petrel.stop());
+
+/** A node's folders as the executor sees them: task dir, secrets dir, git cache and GC roots. */
+function node() {
+  const root = mkdtempSync(join(inject("cluster").runDir, "exec-"));
+  const user = agentUser();
+  if (user) execFileSync("chown", [`${user.uid}:${user.gid}`, root]);
+  const task = () => {
+    const dir = mkdtempSync(join(root, "task-"));
+    if (user) execFileSync("chown", [`${user.uid}:${user.gid}`, dir]);
+    return { NOMAD_TASK_DIR: dir, NOMAD_SECRETS_DIR: dir, PETREL_GIT_CACHE: join(root, "git"), PETREL_GCROOTS: join(root, "gcroots") };
+  };
+  return { root, task };
+}
+
+const build = (repo: { url: string; commit: string }, extra: Record<string, string> = {}) => ({
+  REPO_URL: repo.url,
+  COMMIT: repo.commit,
+  BRANCH: "main",
+  FLAVOR: "default",
+  ...extra,
+});
+
+/** Adds a commit to the repository under `ref` only (a pull request head is no branch). */
+function pushCommit(repoUrl: string, ref: string, file: string): string {
+  const work = mkdtempSync(join(inject("cluster").runDir, "push-"));
+  // The repository belongs to the agents' user; a global config of our own lets root push to it.
+  const globalConfig = join(work, "..", `${work.split("/").pop()}.gitconfig`);
+  writeFileSync(globalConfig, "[safe]\n\tdirectory = *\n[user]\n\tname = T\n\temail = t@petrel.invalid\n");
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: work, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: globalConfig } }).trim();
+  git("clone", "--quiet", repoUrl, ".");
+  execFileSync("sh", ["-c", `echo changed > ${file}`], { cwd: work });
+  git("add", ".");
+  git("commit", "--quiet", "-m", "another");
+  git("push", "--quiet", "origin", `HEAD:${ref}`);
+  const user = agentUser();
+  if (user) execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, repoUrl]);
+  return git("rev-parse", "HEAD");
+}
+
+describe("petrel exec", () => {
+  it("runs the commit's .albatros with the builder contract and answers its exit code", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, {
+      ...script('echo "$REPO_URL $COMMIT $BRANCH $FLAVOR"; echo "gcroot=$GCROOT"; echo "secret=${SECRET_PATH-unset}"; cat data; exit 3'),
+      data: { content: "from the commit\n" },
+    });
+    const env = node().task();
+    const result = await runPetrelExec(build(repo, env));
+    expect(result.code).toBe(3);
+    const [contract, gcroot, secret, data] = result.stdout.split("\n");
+    expect(data).toBe("from the commit");
+    expect(contract).toBe(`${repo.url} ${repo.commit} main default`);
+    expect(gcroot).toMatch(new RegExp(`^gcroot=${env.PETREL_GCROOTS}/origin-[0-9a-f]{16}/${repo.commit}-default$`));
+    expect(secret).toBe("secret=unset");
+    expect(result.stderr).toBe(`petrel: building ${repo.url} at ${repo.commit} (branch main, flavor default)\n`);
+  });
+
+  it("fails with its own code and one line when .albatros is missing or not executable", async () => {
+    for (const files of [{ README: { content: "no script\n" } }, { ".albatros": { content: "#!/bin/sh\necho never\n" } }]) {
+      const repo = createLocalRepo(inject("cluster").runDir, files);
+      const result = await runPetrelExec(build(repo, node().task()));
+      expect(result).toMatchObject({ code: execExitCodes.noScript, stdout: "" });
+      expect(result.stderr.trim().split("\n").at(-1)).toBe(`petrel exec: no executable .albatros at the root of ${repo.url} at ${repo.commit}`);
+    }
+  });
+
+  it("fails with the checkout code for an unknown commit or a repository that isn't there", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, script("echo never"));
+    const unknown = await runPetrelExec(build({ url: repo.url, commit: "1".repeat(40) }, node().task()));
+    expect(unknown.code).toBe(execExitCodes.checkout);
+    expect(unknown.stderr).toContain(`petrel exec: commit ${"1".repeat(40)} is not in ${repo.url}`);
+    const missing = await runPetrelExec(build({ url: "/nonexistent/repo.git", commit: repo.commit }, node().task()));
+    expect(missing.code).toBe(execExitCodes.checkout);
+    expect(missing.stderr).toMatch(/petrel exec: checkout of \/nonexistent\/repo\.git failed: fatal: /);
+  });
+
+  it("refuses a malformed environment with the usage code, naming the variable", async () => {
+    const result = await runPetrelExec({ REPO_URL: "/x", COMMIT: "main", BRANCH: "main", FLAVOR: "default" });
+    expect(result).toMatchObject({ code: execExitCodes.usage, stderr: "petrel exec: COMMIT expected a full commit hash\n" });
+    const missing = await runPetrelExec({ REPO_URL: "/x", COMMIT: "1".repeat(40), FLAVOR: "default" });
+    expect(missing).toMatchObject({ code: execExitCodes.usage, stderr: "petrel exec: BRANCH is required\n" });
+  });
+
+  it("stops a build that runs past PETREL_EXEC_TIMEOUT, its whole process group included", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, script('sleep 300 & echo $! > "$NOMAD_TASK_DIR/child.pid"; wait'));
+    const env = node().task();
+    const result = await runPetrelExec(build(repo, { ...env, PETREL_EXEC_TIMEOUT: "1" }));
+    expect(result.code).toBe(execExitCodes.timeout);
+    expect(result.stderr.trim().split("\n").at(-1)).toBe("petrel exec: the build ran past its limit of 1 s and was stopped");
+    const pid = readFileSync(join(env.NOMAD_TASK_DIR, "child.pid"), "utf8").trim();
+    // Gone, or a zombie its new parent has yet to reap: either way no longer running.
+    const state = existsSync(`/proc/${pid}`) ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] : "gone";
+    expect(["gone", "Z"]).toContain(state);
+  });
+});
+
+describe("petrel exec's git mirror", () => {
+  it("builds later commits and pull request heads from one mirror per repository, shared by concurrent builds", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, script("git rev-parse HEAD; git remote get-url origin"));
+    const { root, task } = node();
+    const first = await runPetrelExec(build(repo, task()));
+    expect(first).toMatchObject({ code: 0, stdout: `${repo.commit}\n${repo.url}\n` });
+
+    const pr = pushCommit(repo.url, "refs/pull/7/head", "review.txt");
+    const mr = pushCommit(repo.url, "refs/merge-requests/3/head", "mr.txt");
+    const branch = pushCommit(repo.url, "refs/heads/main", "next.txt");
+    const results = await Promise.all([pr, mr, branch, pr].map((commit) => runPetrelExec(build({ url: repo.url, commit }, task()))));
+    expect(results.map((result) => result.stdout)).toEqual([pr, mr, branch, pr].map((commit) => `${commit}\n${repo.url}\n`));
+    expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0]);
+    expect(readdirSync(join(root, "git")).filter((name) => name.endsWith(".git"))).toHaveLength(1);
+  });
+});
+
+describe("petrel exec's secrets", () => {
+  async function trustedRepo(body: string) {
+    const repo = createLocalRepo(inject("cluster").runDir, script(body));
+    await writeRepoConfig(consul, config.kvPrefix, repo.url, { hook: { token: "t" }, inject: "API_KEY=hunter2-secret\n" });
+    const token = await createSingleUse({ consul, prefix: config.kvPrefix }).issue({ purpose: "build", subject: repo.url, ttlSeconds: 60 });
+    return { repo, secretsUrl: `${petrel.url}/secrets/build/${token}` };
+  }
+
+  it("redeems SECRETS_URL once into a 0600 file at SECRET_PATH, removed after the build", async () => {
+    const { repo, secretsUrl } = await trustedRepo('stat -c %a "$SECRET_PATH"; grep -c hunter2 "$SECRET_PATH"; echo "$SECRET_PATH" > "$NOMAD_TASK_DIR/path"');
+    const env = node().task();
+    const result = await runPetrelExec(build(repo, { ...env, SECRETS_URL: secretsUrl }));
+    expect(result).toMatchObject({ code: 0, stdout: "600\n1\n" });
+    expect(result.stderr).not.toContain("hunter2");
+    expect(existsSync(readFileSync(join(env.NOMAD_TASK_DIR, "path"), "utf8").trim())).toBe(false);
+
+    const again = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
+    expect(again).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
+    expect(again.stderr.trim().split("\n").at(-1)).toBe("petrel exec: the secrets URL refused redemption: HTTP 410 (already used: a build's secrets are given once)");
+    expect(again.stderr).not.toContain(secretsUrl.split("/").pop());
+  });
+
+  it("fails with the secrets code for a forged token or an unreachable Petrel", async () => {
+    const { repo, secretsUrl } = await trustedRepo("echo never");
+    const forged = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: `${secretsUrl}x` }));
+    expect(forged).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
+    expect(forged.stderr).toContain("HTTP 401 (expired or not valid)");
+    const [port] = await freePorts(1);
+    const unreachable = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: `http://127.0.0.1:${port}/secrets/build/x` }));
+    expect(unreachable).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
+    expect(unreachable.stderr).toMatch(/petrel exec: the secrets URL could not be reached \(connect ECONNREFUSED/);
+  });
+});

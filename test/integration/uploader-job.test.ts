@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { clusterClients } from "../support/clients.js";
+
+const { nomad } = clusterClients();
+const hcl = readFileSync(fileURLToPath(new URL("../../hcl/uploader.hcl", import.meta.url)), "utf8");
+
+describe("hcl/uploader.hcl on the real Nomad", () => {
+  it("is a system job whose hook installer and uploader agree on the spool and GC roots", async () => {
+    const job = await nomad.jobs.parse(hcl, { cache: "file:///srv/nix-cache", petrel_command: ["node", "/opt/petrel/dist/cli.js"] });
+    expect(job.Type).toBe("system");
+    const tasks = job.TaskGroups?.[0]?.Tasks ?? [];
+    const shared = ["/opt/petrel/dist/cli.js", "upload", "--spool", "/var/spool/petrel/upload", "--gcroots", "/nix/var/nix/gcroots/petrel-upload"];
+    expect(tasks.map((task) => ({ name: task.Name, command: task.Config?.command, args: task.Config?.args }))).toEqual([
+      { name: "install-hook", command: "node", args: [...shared, "--install-hook", "/etc/petrel/post-build-hook"] },
+      { name: "upload", command: "node", args: [...shared, "--to", "file:///srv/nix-cache", "--parallel", "4"] },
+    ]);
+  });
+
+  it("refuses to parse without the cache to upload to", async () => {
+    await expect(nomad.jobs.parse(hcl, {})).rejects.toThrow(/cache/);
+  });
+});

@@ -1,0 +1,52 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { hookScript } from "../../src/upload/hook-script.js";
+
+function folders() {
+  const root = mkdtempSync(join(tmpdir(), "petrel-hook-"));
+  const paths = { spool: join(root, "spool"), gcroots: join(root, "roots"), nixStore: "/bin/false" };
+  mkdirSync(join(paths.spool, ".tmp"), { recursive: true });
+  mkdirSync(paths.gcroots);
+  return { root, paths };
+}
+
+describe("the post-build-hook script", () => {
+  it("takes OUT_PATHS when Nix sends them, without asking nix-store", () => {
+    const { root, paths } = folders();
+    const hook = join(root, "hook");
+    writeFileSync(hook, hookScript(paths), { mode: 0o755 });
+    const out = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x";
+    const stdout = execFileSync(hook, { env: { DRV_PATH: "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv", OUT_PATHS: `${out} ${out}-doc` }, encoding: "utf8" });
+    expect(stdout).toBe("");
+    expect(readFileSync(join(paths.spool, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv"), "utf8")).toBe(`/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv\n${out}\n${out}-doc\n`);
+    expect(readlinkSync(join(paths.gcroots, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x-doc"))).toBe(`${out}-doc`);
+  });
+
+  it("reads the outputs from the .drv file when OUT_PATHS is empty, without a nix-store process", () => {
+    const { root, paths } = folders();
+    const hook = join(root, "hook");
+    writeFileSync(hook, hookScript(paths), { mode: 0o755 });
+    const [doc, out] = ["/nix/store/dddddddddddddddddddddddddddddddd-x-doc", "/nix/store/oooooooooooooooooooooooooooooooo-x"];
+    const drv = join(root, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x.drv");
+    // As Nix writes it: ATerm, no trailing newline; the inputs hold store paths too, which must not count.
+    writeFileSync(drv, `Derive([("doc","${doc}","",""),("out","${out}","","")],[("/nix/store/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii-y.drv",["out"])],[],"x86_64-linux","/bin/sh",["-c","echo"],[("out","${out}")])`);
+    execFileSync(hook, { env: { DRV_PATH: drv, OUT_PATHS: "" } });
+    expect(readFileSync(join(paths.spool, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x.drv"), "utf8")).toBe(`${drv}\n${doc}\n${out}\n`);
+  });
+
+  it("fails (and so stops the daemon's builds) rather than enqueue nothing when the outputs can't be found", () => {
+    const { root, paths } = folders();
+    const hook = join(root, "hook");
+    writeFileSync(hook, hookScript(paths), { mode: 0o755 });
+    expect(() => execFileSync(hook, { env: { DRV_PATH: "/nix/store/c-x.drv" }, stdio: "pipe" })).toThrow();
+  });
+
+  it("refuses paths that are not absolute or hold shell-special characters", () => {
+    const paths = { spool: "/var/spool/petrel", gcroots: "/nix/var/nix/gcroots/petrel", nixStore: "/usr/bin/nix-store" };
+    expect(() => hookScript({ ...paths, spool: "spool" })).toThrow("spool must be an absolute path");
+    expect(() => hookScript({ ...paths, gcroots: "/tmp/$(reboot)" })).toThrow("gcroots must be an absolute path");
+  });
+});
