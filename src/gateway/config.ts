@@ -17,6 +17,7 @@ const common = {
   minOffMs: ms.default(30_000),
   retries: z.number().int().min(0).max(10).default(3),
   retryDelayMs: ms.default(200),
+  /** One request's limit (SNMP, HTTP, a shell command). */
   timeoutMs: ms.min(100).default(5_000),
 };
 

@@ -12,8 +12,8 @@ export type ControlOptions = {
   /** Further attempts after a failed one that trying again can fix (unreachable, not switched yet). */
   retries: number;
   retryDelayMs: number;
-  /** One driver call's limit, whatever the driver does underneath. */
-  timeoutMs: number;
+  /** One driver call's limit whatever the driver does underneath (a call can be several requests, each with its own timeout). */
+  callTimeoutMs: number;
   /** When each outlet was last switched off; by default only what this process did. */
   offSince?: Map<number, number>;
   wait?: (ms: number) => Promise<unknown>;
@@ -33,7 +33,7 @@ export function createPduControl(driver: PduDriver, options: ControlOptions) {
   const attempt = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     for (let tried = 0; ; tried++) {
       try {
-        return await withTimeout(call(), options.timeoutMs, `${options.pdu}: ${what} took longer than ${options.timeoutMs} ms`);
+        return await withTimeout(call(), options.callTimeoutMs, `${options.pdu}: ${what} took longer than ${options.callTimeoutMs} ms`);
       } catch (error) {
         const retry = !(error instanceof PduError) || error.retry;
         if (!retry || tried >= options.retries) throw error;

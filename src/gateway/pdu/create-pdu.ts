@@ -13,7 +13,8 @@ import { createVirtualDriver } from "./virtual.js";
 
 /** The driver a PDU's config names, wrapped in the behaviour all drivers share. */
 export function createPdu(pdu: string, config: PduConfig, options: { wait?: (ms: number) => Promise<unknown> } = {}): PduControl {
-  return createPduControl(createDriver(pdu, config), { pdu, ...config, ...options });
+  // APC's detection is up to three requests, a switch a write and a read back.
+  return createPduControl(createDriver(pdu, config), { pdu, ...config, callTimeoutMs: config.timeoutMs * 4, ...options });
 }
 
 export function createDriver(pdu: string, config: PduConfig): PduDriver {
