@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import { ConfigError, readConfig } from "./config.js";
+import { registerGatewayCommands } from "./gateway/cli.js";
 import { serve } from "./server/serve.js";
 
 /** Flags of `petrel serve` and the environment variable each one overrides. */
@@ -17,7 +18,6 @@ const serveFlags = [
 const notYetAvailable = [
   ["exec", "run a build inside the builder's executor task"],
   ["upload", "drain the Nix post-build spool to the binary cache"],
-  ["pdu", "switch a PDU outlet on a gateway"],
   ["dut", "power-cycle a device under test and judge its serial console"],
   ["ca", "manage the embedded certificate authority"],
   ["gc", "clean up finished builds"],
@@ -49,6 +49,8 @@ serveCommand.action(async (options: Record<string, string | undefined>) => {
     process.exit(2);
   }
 });
+
+registerGatewayCommands(program);
 
 for (const [name, description] of notYetAvailable) {
   program

@@ -18,7 +18,7 @@ afterAll(async () => {
   expect(await run.remove()).toEqual([]);
 });
 
-const pdu = (kind: SnmpTableKind, extra: Partial<PduConfigInput> = {}, options: { wait?: (ms: number) => Promise<unknown> } = {}) => {
+const pdu = (kind: SnmpTableKind, extra: Partial<PduConfigInput> = {}, options: { holdOff?: (ms: number) => Promise<unknown> } = {}) => {
   const agent = agents.get(kind)!;
   const driver = kind === "cyberpower" ? "cyberpower" : "apc";
   const config = pduConfigSchema.parse({ driver, host: agent.host, port: agent.port, minOffMs: 0, retryDelayMs: 10, ...extra });
@@ -63,7 +63,7 @@ describe("APC and CyberPower drivers against a real snmpd", () => {
 
   it("holds an outlet off for the minimum time before switching it back on", async () => {
     const waits: number[] = [];
-    const apc = pdu("spdu", { minOffMs: 30_000 }, { wait: (ms) => Promise.resolve(waits.push(ms)) });
+    const apc = pdu("spdu", { minOffMs: 30_000 }, { holdOff: (ms) => Promise.resolve(waits.push(ms)) });
     await apc.on(4);
     expect((await apc.cycle(4)).state).toBe("on");
     expect(waits).toHaveLength(1);

@@ -16,7 +16,8 @@ export type ControlOptions = {
   callTimeoutMs: number;
   /** When each outlet was last switched off; by default only what this process did. */
   offSince?: Map<number, number>;
-  wait?: (ms: number) => Promise<unknown>;
+  /** How the minimum off time is waited out, so a CLI can say why it pauses. */
+  holdOff?: (ms: number) => Promise<unknown>;
 };
 
 export type OutletReport = { outlet: number; state: OutletState; changed: boolean };
@@ -28,7 +29,7 @@ export type OutletReport = { outlet: number; state: OutletState; changed: boolea
  */
 export function createPduControl(driver: PduDriver, options: ControlOptions) {
   const offSince = options.offSince ?? new Map<number, number>();
-  const wait = options.wait ?? ((ms: number) => sleep(ms));
+  const holdOff = options.holdOff ?? ((ms: number) => sleep(ms));
 
   const attempt = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
     for (let tried = 0; ; tried++) {
@@ -38,7 +39,7 @@ export function createPduControl(driver: PduDriver, options: ControlOptions) {
         const retry = !(error instanceof PduError) || error.retry;
         if (!retry || tried >= options.retries) throw error;
         // Full jitter on an exponential step, so gateways retrying together spread out.
-        await wait(options.retryDelayMs * 2 ** tried * (0.5 + Math.random()));
+        await sleep(options.retryDelayMs * 2 ** tried * (0.5 + Math.random()));
       }
     }
   };
@@ -52,7 +53,7 @@ export function createPduControl(driver: PduDriver, options: ControlOptions) {
     // An outlet found off without knowing since when has been off long enough.
     if (wanted === "on" && since !== undefined) {
       const left = since + options.minOffMs - Date.now();
-      if (left > 0) await wait(left);
+      if (left > 0) await holdOff(left);
     }
     await attempt(`switching outlet ${outlet} ${wanted}`, async () => {
       await driver.write(outlet, wanted);

@@ -12,7 +12,7 @@ import { createTasmotaDriver } from "./tasmota.js";
 import { createVirtualDriver } from "./virtual.js";
 
 /** The driver a PDU's config names, wrapped in the behaviour all drivers share. */
-export function createPdu(pdu: string, config: PduConfig, options: { wait?: (ms: number) => Promise<unknown> } = {}): PduControl {
+export function createPdu(pdu: string, config: PduConfig, options: { holdOff?: (ms: number) => Promise<unknown> } = {}): PduControl {
   // APC's detection is up to three requests, a switch a write and a read back.
   return createPduControl(createDriver(pdu, config), { pdu, ...config, callTimeoutMs: config.timeoutMs * 4, ...options });
 }

@@ -1,0 +1,59 @@
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { ConfigError, readConfig } from "../config.js";
+import { createConsul } from "../consul/client.js";
+import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
+import { GatewayConfigError, readPduConfig } from "./config.js";
+import { pduActions, type PduAction } from "./pdu/control.js";
+import { createPdu } from "./pdu/create-pdu.js";
+import { PduError } from "./pdu/driver.js";
+import { runPduAction } from "./pdu/run-action.js";
+
+/**
+ * The gateway's subcommands, run by Nomad jobs pinned to the gateway node.
+ * Exit codes: 0 done, 1 the PDU failed, 2 bad usage or config, 69 Consul unreachable.
+ */
+export function registerGatewayCommands(program: Command): void {
+  program
+    .command("pdu")
+    .description("switch or read a PDU outlet; the PDU's config is in Consul KV at <prefix>/pdus/<name>")
+    .requiredOption("--pdu <name>", "the PDU's name")
+    .option("--outlet <n>", "outlet number, from 1 (status without it reads every outlet)", outletNumber)
+    .addOption(new Option("--action <action>", "what to do").choices(pduActions).makeOptionMandatory())
+    .action(async (options: { pdu: string; outlet?: number; action: PduAction }) => {
+      process.exitCode = await pdu(options);
+    });
+}
+
+async function pdu({ pdu, outlet, action }: { pdu: string; outlet?: number; action: PduAction }): Promise<number> {
+  if (outlet === undefined && action !== "status") return fail(2, `--action ${action} needs --outlet`);
+  try {
+    const config = readConfig(process.env);
+    const pduConfig = await readPduConfig(createConsul(config.consul), config.kvPrefix, pdu);
+    const control = createPdu(pdu, pduConfig, {
+      holdOff: (ms) => {
+        process.stderr.write(`petrel pdu: holding ${pdu} outlet ${outlet} off for ${Math.ceil(ms / 1000)} s more\n`);
+        return new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
+    for (const report of await runPduAction(control, action, outlet)) {
+      process.stdout.write(`${JSON.stringify({ pdu, action, ...report })}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(2, `invalid configuration: ${error.message}`);
+    if (error instanceof GatewayConfigError) return fail(2, `invalid gateway config: ${error.message}`);
+    if (error instanceof PduError) return fail(1, error.message);
+    if (error instanceof UpstreamUnavailableError || error instanceof UpstreamError) return fail(69, error.message);
+    throw error;
+  }
+}
+
+function outletNumber(value: string): number {
+  if (!/^\d{1,3}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("expected an outlet number from 1");
+  return Number(value);
+}
+
+function fail(code: number, message: string): number {
+  process.stderr.write(`petrel pdu: ${message}\n`);
+  return code;
+}
