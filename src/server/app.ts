@@ -9,6 +9,7 @@ import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { createSingleUse } from "../single-use/single-use.js";
 import { errorHandler, notFound } from "./errors.js";
+import { gatewayRoutes } from "./gateway.js";
 import { healthRoutes } from "./health.js";
 import { createRerun } from "../dispatch/rerun.js";
 import { buildActionRoutes } from "./build-actions.js";
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ nomad, consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
+  app.use(gatewayRoutes({ nomad, consul, kvPrefix: config.kvPrefix, apiToken: config.apiToken }));
   app.use(notFound);
   app.use(errorHandler);
   return app;
