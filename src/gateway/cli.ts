@@ -3,6 +3,7 @@ import { ConfigError, readConfig } from "../config.js";
 import { createConsul } from "../consul/client.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 import { GatewayConfigError, readPduConfig } from "./config.js";
+import { consulOffClock } from "./off-clock.js";
 import { pduActions, type PduAction } from "./pdu/control.js";
 import { createPdu } from "./pdu/create-pdu.js";
 import { PduError } from "./pdu/driver.js";
@@ -28,8 +29,10 @@ async function pdu({ pdu, outlet, action }: { pdu: string; outlet?: number; acti
   if (outlet === undefined && action !== "status") return fail(2, `--action ${action} needs --outlet`);
   try {
     const config = readConfig(process.env);
-    const pduConfig = await readPduConfig(createConsul(config.consul), config.kvPrefix, pdu);
+    const consul = createConsul(config.consul);
+    const pduConfig = await readPduConfig(consul, config.kvPrefix, pdu);
     const control = createPdu(pdu, pduConfig, {
+      offSince: consulOffClock(consul, config.kvPrefix, pdu),
       holdOff: (ms) => {
         process.stderr.write(`petrel pdu: holding ${pdu} outlet ${outlet} off for ${Math.ceil(ms / 1000)} s more\n`);
         return new Promise((resolve) => setTimeout(resolve, ms));

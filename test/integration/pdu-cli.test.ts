@@ -53,6 +53,19 @@ describe("petrel pdu with its config in Consul and a real snmpd", () => {
     expect({ status: off.status, stdout: lines(off.stdout) }).toEqual({ status: 0, stdout: [{ pdu: "apc-e2e", action: "off", outlet: 3, state: "off", changed: true }] });
   });
 
+  it("holds an outlet off for the minimum time across separate runs, through Consul", async () => {
+    await putPdu("apc-hold", { driver: "apc", host: snmpd.host, port: snmpd.port, minOffMs: 6_000 });
+    const offKey = `${config.kvPrefix}/pdu-off/apc-hold/6`;
+    await petrel(["--pdu", "apc-hold", "--outlet", "6", "--action", "on"]);
+    expect((await petrel(["--pdu", "apc-hold", "--outlet", "6", "--action", "off"])).status).toBe(0);
+    expect(Number((await consul.kv.get(offKey))?.Value)).toBeGreaterThan(Date.now() - 60_000);
+    const on = await petrel(["--pdu", "apc-hold", "--outlet", "6", "--action", "on"]);
+    expect(on.stderr).toMatch(/^petrel pdu: holding apc-hold outlet 6 off for [1-6] s more\n$/);
+    expect(lines(on.stdout)).toEqual([{ pdu: "apc-hold", action: "on", outlet: 6, state: "on", changed: true }]);
+    expect(await consul.kv.get(offKey)).toBeFalsy();
+    await petrel(["--pdu", "apc-hold", "--outlet", "6", "--action", "off"]);
+  });
+
   it("exits 1 with the PDU's error for an unknown outlet and a wrong community, never printing the community", async () => {
     const unknown = await petrel(["--pdu", "apc-e2e", "--outlet", "12", "--action", "on"]);
     expect({ status: unknown.status, stderr: unknown.stderr }).toEqual({ status: 1, stderr: "petrel pdu: apc-e2e has no outlet 12\n" });

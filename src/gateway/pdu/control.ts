@@ -15,10 +15,28 @@ export type ControlOptions = {
   /** One driver call's limit whatever the driver does underneath (a call can be several requests, each with its own timeout). */
   callTimeoutMs: number;
   /** When each outlet was last switched off; by default only what this process did. */
-  offSince?: Map<number, number>;
+  offSince?: OffClock;
   /** How the minimum off time is waited out, so a CLI can say why it pauses. */
   holdOff?: (ms: number) => Promise<unknown>;
 };
+
+/** Where the time an outlet went off is kept: `petrel pdu off` and a later `petrel pdu on` are separate processes. */
+export type OffClock = {
+  get(outlet: number): Promise<number | undefined>;
+  set(outlet: number, at: number | undefined): Promise<void>;
+};
+
+export function memoryOffClock(): OffClock {
+  const times = new Map<number, number>();
+  return {
+    get: (outlet) => Promise.resolve(times.get(outlet)),
+    set: (outlet, at) => {
+      if (at === undefined) times.delete(outlet);
+      else times.set(outlet, at);
+      return Promise.resolve();
+    },
+  };
+}
 
 export type OutletReport = { outlet: number; state: OutletState; changed: boolean };
 
@@ -28,7 +46,7 @@ export type OutletReport = { outlet: number; state: OutletState; changed: boolea
  * off for the minimum time before it comes back on, retry with jitter, time out.
  */
 export function createPduControl(driver: PduDriver, options: ControlOptions) {
-  const offSince = options.offSince ?? new Map<number, number>();
+  const offSince = options.offSince ?? memoryOffClock();
   const holdOff = options.holdOff ?? ((ms: number) => sleep(ms));
 
   const attempt = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
@@ -49,7 +67,7 @@ export function createPduControl(driver: PduDriver, options: ControlOptions) {
   const set = async (outlet: number, wanted: OutletState): Promise<OutletReport> => {
     const before = await read(outlet);
     if (before === wanted) return { outlet, state: before, changed: false };
-    const since = offSince.get(outlet);
+    const since = wanted === "on" ? await offSince.get(outlet) : undefined;
     // An outlet found off without knowing since when has been off long enough.
     if (wanted === "on" && since !== undefined) {
       const left = since + options.minOffMs - Date.now();
@@ -60,8 +78,7 @@ export function createPduControl(driver: PduDriver, options: ControlOptions) {
       const after = await driver.read(outlet);
       if (after !== wanted) throw new PduError("mismatch", `${options.pdu}: outlet ${outlet} still reads ${after} after switching it ${wanted}`);
     });
-    if (wanted === "off") offSince.set(outlet, Date.now());
-    else offSince.delete(outlet);
+    await offSince.set(outlet, wanted === "off" ? Date.now() : undefined);
     return { outlet, state: wanted, changed: true };
   };
 
@@ -73,7 +90,7 @@ export function createPduControl(driver: PduDriver, options: ControlOptions) {
     /** Off, the minimum off time (counted from now if it was already off), then on. */
     async cycle(outlet: number): Promise<OutletReport> {
       const off = await set(outlet, "off");
-      if (!off.changed) offSince.set(outlet, Date.now());
+      if (!off.changed) await offSince.set(outlet, Date.now());
       return { ...(await set(outlet, "on")), changed: true };
     },
   };

@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PduConfig } from "../config.js";
 import { createApcDriver, cyberpowerTable } from "./apc.js";
-import { createPduControl, type PduControl } from "./control.js";
+import { createPduControl, type OffClock, type PduControl } from "./control.js";
 import type { PduDriver } from "./driver.js";
 import { createShellDriver } from "./shell.js";
 import { createShellyDriver } from "./shelly.js";
@@ -12,7 +12,7 @@ import { createTasmotaDriver } from "./tasmota.js";
 import { createVirtualDriver } from "./virtual.js";
 
 /** The driver a PDU's config names, wrapped in the behaviour all drivers share. */
-export function createPdu(pdu: string, config: PduConfig, options: { holdOff?: (ms: number) => Promise<unknown> } = {}): PduControl {
+export function createPdu(pdu: string, config: PduConfig, options: { holdOff?: (ms: number) => Promise<unknown>; offSince?: OffClock } = {}): PduControl {
   // APC's detection is up to three requests, a switch a write and a read back.
   return createPduControl(createDriver(pdu, config), { pdu, ...config, callTimeoutMs: config.timeoutMs * 4, ...options });
 }
