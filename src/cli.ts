@@ -18,7 +18,6 @@ const serveFlags = [
 const notYetAvailable = [
   ["exec", "run a build inside the builder's executor task"],
   ["upload", "drain the Nix post-build spool to the binary cache"],
-  ["dut", "power-cycle a device under test and judge its serial console"],
   ["ca", "manage the embedded certificate authority"],
   ["gc", "clean up finished builds"],
   ["logs", "stream a build's log"],

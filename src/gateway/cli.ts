@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { ConfigError, readConfig } from "../config.js";
 import { createConsul } from "../consul/client.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
-import { GatewayConfigError, readPduConfig } from "./config.js";
+import { GatewayConfigError, readDutConfig, readPduConfig } from "./config.js";
+import { runDut } from "./dut/run-dut.js";
 import { consulOffClock } from "./off-clock.js";
 import { pduActions, type PduAction } from "./pdu/control.js";
 import { createPdu } from "./pdu/create-pdu.js";
@@ -11,7 +12,7 @@ import { runPduAction } from "./pdu/run-action.js";
 
 /**
  * The gateway's subcommands, run by Nomad jobs pinned to the gateway node.
- * Exit codes: 0 done, 1 the PDU failed, 2 bad usage or config, 69 Consul unreachable.
+ * `petrel pdu` exits 0 done, 1 the PDU failed, 2 bad usage or config, 69 Consul unreachable.
  */
 export function registerGatewayCommands(program: Command): void {
   program
@@ -23,6 +24,32 @@ export function registerGatewayCommands(program: Command): void {
     .action(async (options: { pdu: string; outlet?: number; action: PduAction }) => {
       process.exitCode = await pdu(options);
     });
+
+  program
+    .command("dut")
+    .description("power a device under test on, judge its console, power it off; config in Consul KV at <prefix>/duts/<name>")
+    .requiredOption("--dut <name>", "the device's name")
+    .action(async ({ dut: name }: { dut: string }) => {
+      process.exitCode = await dut(name);
+    });
+}
+
+/** Exit 0 pass, 1 fail, 2 incomplete: the board could not be judged (config, PDU, console, timeouts). */
+async function dut(name: string): Promise<number> {
+  const note = (text: string) => process.stderr.write(`petrel dut: ${text}\n`);
+  try {
+    const config = readConfig(process.env);
+    const consul = createConsul(config.consul);
+    const dutConfig = await readDutConfig(consul, config.kvPrefix, name);
+    const pduConfig = await readPduConfig(consul, config.kvPrefix, dutConfig.pdu);
+    const pdu = createPdu(dutConfig.pdu, pduConfig, { offSince: consulOffClock(consul, config.kvPrefix, dutConfig.pdu) });
+    const result = await runDut({ config: dutConfig, pdu, note, line: (text) => process.stdout.write(`${text}\n`) });
+    return result.exitCode;
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof GatewayConfigError || error instanceof UpstreamError || error instanceof UpstreamUnavailableError)) throw error;
+    note(`incomplete: ${error.message}`);
+    return 2;
+  }
 }
 
 async function pdu({ pdu, outlet, action }: { pdu: string; outlet?: number; action: PduAction }): Promise<number> {

@@ -66,8 +66,7 @@ export const dutConfigSchema = z.object({
     success: regex.optional(),
     failure: regex.optional(),
     reboot: z.array(regex).default(["Kernel panic - not syncing"]),
-    watchdogs: z.array(regex).default([]),
-  }).default({ reboot: ["Kernel panic - not syncing"], watchdogs: [] }),
+  }).default({ reboot: ["Kernel panic - not syncing"] }),
   timeouts: z.object({
     firstActivityMs: ms.default(60_000),
     silenceMs: ms.default(300_000),

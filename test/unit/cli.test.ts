@@ -18,7 +18,7 @@ describe("the petrel binary", () => {
     const { status, stdout } = petrel(["--help"]);
     expect(status).toBe(0);
     const commands = [...stdout.split("Commands:")[1]!.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
-    expect(commands).toEqual(["serve", "pdu", "exec", "upload", "dut", "ca", "gc", "logs", "status", "help"]);
+    expect(commands).toEqual(["serve", "pdu", "dut", "exec", "upload", "ca", "gc", "logs", "status", "help"]);
   });
 
   it("says plainly when a subcommand is not available yet", () => {

@@ -1,0 +1,103 @@
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { dutKey, pduConfigSchema, pduKey } from "../../src/gateway/config.js";
+import { createPdu } from "../../src/gateway/pdu/create-pdu.js";
+import { createRunDir } from "../cluster/run-dir.js";
+import { startPtyPair, type PtyPair } from "../cluster/socat.js";
+import { clusterClients } from "../support/clients.js";
+import { fakeBoard } from "../support/fake-board.js";
+
+const { consul, config } = clusterClients();
+const cluster = inject("cluster");
+const repoFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+const run = createRunDir("petrel-dut-");
+const boardScript = join(run.path, "board.mjs");
+let pty: PtyPair;
+
+beforeAll(async () => {
+  writeFileSync(boardScript, fakeBoard);
+  pty = await startPtyPair(run, "board7");
+});
+
+afterAll(async () => {
+  await pty.stop();
+  expect(await run.remove()).toEqual([]);
+});
+
+type Scenario = "pass" | "fail" | "panic-once" | "silent";
+
+/** A virtual PDU whose outlet starts the fake board in a scenario, and a DUT on its pty. */
+async function board(scenario: Scenario) {
+  const name = `board-${scenario}`;
+  const boots = join(run.path, `${name}.boots`);
+  writeFileSync(boots, "");
+  const pdu = { driver: "virtual", command: [process.execPath, boardScript, pty.board, scenario, boots], outlets: 1, stateDir: join(run.path, name), minOffMs: 100 };
+  await consul.kv.set(pduKey(config.kvPrefix, name), JSON.stringify(pdu));
+  await consul.kv.set(dutKey(config.kvPrefix, name), JSON.stringify({
+    pdu: name,
+    outlet: 1,
+    console: { serial: pty.dut, baud: 115200 },
+    markers: { success: "^petrel-test: PASS", failure: "^petrel-test: FAIL", sessionEnd: "^petrel-session-end" },
+    timeouts: { firstActivityMs: 3_000, silenceMs: 2_000, overallMs: 30_000 },
+    retries: 1,
+  }));
+  return {
+    name,
+    boots: () => readFileSync(boots, "utf8").split("\n").filter(Boolean).length,
+    outlet: async () => (await createPdu(name, pduConfigSchema.parse(pdu)).status(1)).state,
+  };
+}
+
+function petrelDut(name: string) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", repoFile("src/cli.ts"), "dut", "--dut", name], {
+      env: { PATH: process.env.PATH, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_KV_PREFIX: config.kvPrefix },
+      timeout: 90_000,
+    }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }));
+  });
+}
+
+const bootLog = ["U-Boot 2024.01 (board 1)", "Starting kernel ...", "Linux version 6.12.0 (petrel@test)"];
+
+describe("petrel dut with a virtual PDU, a fake board and a socat pty", () => {
+  it("passes on the success marker, prints every console line but the power-up garbage, and powers off", async () => {
+    const dut = await board("pass");
+    const result = await petrelDut(dut.name);
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: [...bootLog, "petrel-test: PASS", "petrel-session-end", ""].join("\n") });
+    expect(result.stderr).toContain("petrel dut: pass: success marker: petrel-test: PASS");
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 1, outlet: "off" });
+  });
+
+  it("fails on the failure marker", async () => {
+    const dut = await board("fail");
+    const result = await petrelDut(dut.name);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain("petrel-test: FAIL\n");
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 1, outlet: "off" });
+  });
+
+  it("boots again after a kernel panic, then passes", async () => {
+    const dut = await board("panic-once");
+    const result = await petrelDut(dut.name);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\nU-Boot 2024.01 (board 1)\n");
+    expect(result.stderr).toContain("petrel dut: boot 1: reboot needed: Kernel panic - not syncing");
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
+  });
+
+  it("is incomplete when the console stays silent, after its retries", async () => {
+    const dut = await board("silent");
+    const result = await petrelDut(dut.name);
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 2, stdout: "" });
+    expect(result.stderr).toContain("petrel dut: incomplete: gave up after 2 boots: no console activity within 3000 ms of power on");
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
+  });
+
+  it("is incomplete, naming the key, when the DUT has no config", async () => {
+    const result = await petrelDut("no-such-board");
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: `petrel dut: incomplete: ${config.kvPrefix}/duts/no-such-board: no DUT config in Consul KV\n` });
+  });
+});
