@@ -1,16 +1,18 @@
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { dutKey, pduConfigSchema, pduKey } from "../../src/gateway/config.js";
 import { createPdu } from "../../src/gateway/pdu/create-pdu.js";
 import { createRunDir } from "../cluster/run-dir.js";
+import { finishedAllocation } from "../support/allocations.js";
+import { startPetrel, type TestPetrel } from "../support/petrel.js";
 import { startPtyPair, type PtyPair } from "../cluster/socat.js";
 import { clusterClients } from "../support/clients.js";
 import { fakeBoard } from "../support/fake-board.js";
 
-const { consul, config } = clusterClients();
+const { nomad, consul, config } = clusterClients();
 const cluster = inject("cluster");
 const repoFile = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const run = createRunDir("petrel-dut-");
@@ -30,11 +32,11 @@ afterAll(async () => {
 type Scenario = "pass" | "fail" | "panic-once" | "silent";
 
 /** A virtual PDU whose outlet starts the fake board in a scenario, and a DUT on its pty. */
-async function board(scenario: Scenario) {
-  const name = `board-${scenario}`;
-  const boots = join(run.path, `${name}.boots`);
-  writeFileSync(boots, "");
-  const pdu = { driver: "virtual", command: [process.execPath, boardScript, pty.board, scenario, boots], outlets: 1, stateDir: join(run.path, name), minOffMs: 100 };
+async function board(scenario: Scenario, name = `board-${scenario}`) {
+  // The agents' user owns the folder: a Nomad task runs the board as that user.
+  const dir = run.sub(name);
+  const boots = join(dir, "boots");
+  const pdu = { driver: "virtual", command: [process.execPath, boardScript, pty.board, scenario, boots], outlets: 1, stateDir: dir, minOffMs: 100 };
   await consul.kv.set(pduKey(config.kvPrefix, name), JSON.stringify(pdu));
   await consul.kv.set(dutKey(config.kvPrefix, name), JSON.stringify({
     pdu: name,
@@ -46,7 +48,7 @@ async function board(scenario: Scenario) {
   }));
   return {
     name,
-    boots: () => readFileSync(boots, "utf8").split("\n").filter(Boolean).length,
+    boots: () => (existsSync(boots) ? readFileSync(boots, "utf8").split("\n").filter(Boolean).length : 0),
     outlet: async () => (await createPdu(name, pduConfigSchema.parse(pdu)).status(1)).state,
   };
 }
@@ -99,5 +101,48 @@ describe("petrel dut with a virtual PDU, a fake board and a socat pty", () => {
   it("is incomplete, naming the key, when the DUT has no config", async () => {
     const result = await petrelDut("no-such-board");
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: `petrel dut: incomplete: ${config.kvPrefix}/duts/no-such-board: no DUT config in Consul KV\n` });
+  });
+});
+
+describe("hcl/dut.hcl on the test cluster's gateway client, dispatched through petrel serve", () => {
+  const apiToken = "dut-token-eccbc87e4b5c4ab3";
+  let petrel: TestPetrel;
+
+  beforeAll(async () => {
+    const job = await nomad.jobs.parse(readFileSync(repoFile("hcl/dut.hcl"), "utf8"), {
+      command: repoFile("node_modules/.bin/tsx"),
+      args: [repoFile("src/cli.ts")],
+      consul_addr: cluster.consulAddr.replace("http://", ""),
+      kv_prefix: config.kvPrefix,
+    });
+    await nomad.jobs.register(job);
+    petrel = await startPetrel({ PETREL_API_TOKEN: apiToken });
+  });
+
+  afterAll(async () => {
+    await petrel?.stop();
+  });
+
+  const runDut = async (name: string) => {
+    const response = await fetch(`${petrel.url}/gateway/duts/${name}/run`, { method: "POST", headers: { authorization: `Bearer ${apiToken}` } });
+    return { status: response.status, body: (await response.json()) as { job?: string; error?: string } };
+  };
+
+  it("runs the board to a pass: the console is the job's stdout and the outlet is off after", async () => {
+    const dut = await board("panic-once", "board-nomad");
+    const dispatched = await runDut(dut.name);
+    expect(dispatched.status).toBe(201);
+    expect(dispatched.body.job).toMatch(/^dut\/dispatch-\d+-[0-9a-f]{8}$/);
+    const alloc = await finishedAllocation(nomad, dispatched.body.job!);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of nomad.logs(alloc.ID, { task: "dut", type: "stdout" })) chunks.push(chunk);
+    const stdout = Buffer.concat(chunks).toString();
+    expect({ status: alloc.ClientStatus, end: stdout.split("\n").slice(-3) }).toEqual({ status: "complete", end: ["petrel-test: PASS", "petrel-session-end", ""] });
+    expect(stdout).toContain("Kernel panic - not syncing");
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
+  });
+
+  it("answers 404 for a board without config", async () => {
+    expect(await runDut("no-such-board")).toEqual({ status: 404, body: { error: `${config.kvPrefix}/duts/no-such-board: no DUT config in Consul KV` } });
   });
 });
