@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -29,7 +30,7 @@ afterAll(async () => {
   expect(await run.remove()).toEqual([]);
 });
 
-type Scenario = "pass" | "fail" | "panic-once" | "silent";
+type Scenario = "pass" | "fail" | "panic-once" | "hang" | "silent";
 
 /** A virtual PDU whose outlet starts the fake board in a scenario, and a DUT on its pty. */
 async function board(scenario: Scenario, name = `board-${scenario}`) {
@@ -96,6 +97,29 @@ describe("petrel dut with a virtual PDU, a fake board and a socat pty", () => {
     expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 2, stdout: "" });
     expect(result.stderr).toContain("petrel dut: incomplete: gave up after 2 boots: no console activity within 3000 ms of power on");
     expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
+  });
+
+  it("boots again when a booted console goes silent, and is incomplete after its retries", async () => {
+    const dut = await board("hang");
+    const result = await petrelDut(dut.name);
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 2, stdout: [...bootLog, ...bootLog, ""].join("\n") });
+    expect(result.stderr).toContain("petrel dut: boot 1: the console was silent for 2000 ms");
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
+  });
+
+  it("reads a TCP console", async () => {
+    const server = createServer((socket) => {
+      setTimeout(() => socket.write(`noise\r\n${bootLog.join("\r\n")}\r\npetrel-test: PASS\r\n`), 200);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const dut = await board("silent", "board-tcp");
+    const key = dutKey(config.kvPrefix, dut.name);
+    const stored = JSON.parse(String((await consul.kv.get(key))!.Value)) as Record<string, unknown>;
+    await consul.kv.set(key, JSON.stringify({ ...stored, console: { tcp: { host: "127.0.0.1", port: (server.address() as AddressInfo).port } }, markers: { success: "^petrel-test: PASS" } }));
+    const result = await petrelDut(dut.name);
+    server.close();
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: [...bootLog, "petrel-test: PASS", ""].join("\n") });
+    expect(await dut.outlet()).toBe("off");
   });
 
   it("is incomplete, naming the key, when the DUT has no config", async () => {

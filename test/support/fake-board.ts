@@ -1,6 +1,7 @@
 /**
  * A board's boot log, written to a pty by the process a virtual PDU outlet
- * starts. Arguments: the pty, the scenario (pass, fail, panic-once, silent)
+ * starts. Arguments: the pty, the scenario (pass, fail, panic-once, hang: boots
+ * then goes quiet, silent: nothing after the garbage)
  * and a file counting boots. It starts with adapter garbage and no newline.
  */
 export const fakeBoard = String.raw`
