@@ -53,6 +53,20 @@ describe("APC and CyberPower drivers against a real snmpd", () => {
     expect((await cyberpower.off(1)).state).toBe("off");
   });
 
+  it("drives any table through the generic snmp driver's OIDs and value maps", async () => {
+    const agent = agents.get("rpdu2")!;
+    const config = (state: { on: number; off: number }) => pduConfigSchema.parse({
+      driver: "snmp", host: agent.host, port: agent.port, minOffMs: 0,
+      control: ".1.3.6.1.4.1.318.1.1.26.9.2.4.1.5", status: "1.3.6.1.4.1.318.1.1.26.9.2.3.1.5", state,
+    });
+    const generic = createPdu("generic", config({ on: 2, off: 1 }));
+    expect((await generic.on(8)).state).toBe("on");
+    expect((await pdu("rpdu2").status(8)).state).toBe("on");
+    expect((await generic.off(8)).state).toBe("off");
+    const wrongMap = createPdu("generic", config({ on: 5, off: 6 }));
+    await expect(wrongMap.status(8)).rejects.toThrow("generic reports outlet 8 in state 1 of the configured table, neither on (5) nor off (6)");
+  });
+
   it("skips a change that is already true", async () => {
     const apc = pdu("rpdu");
     expect(await apc.off(7)).toEqual({ outlet: 7, state: "off", changed: false });
