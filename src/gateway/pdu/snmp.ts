@@ -25,12 +25,18 @@ export function createSnmp(target: SnmpTarget): Snmp {
         retries: 0,
         timeout: target.timeoutMs,
       });
+      // A socket error and the request's own callback can both come; the socket closes once.
+      let open = true;
+      const close = () => {
+        if (open) session.close();
+        open = false;
+      };
       session.on("error", (error: Error) => {
-        session.close();
+        close();
         reject(unreachable(where, error));
       });
       run(session, (error, value) => {
-        session.close();
+        close();
         if (error) reject(toPduError(where, what, error));
         else resolve(value as T);
       });
