@@ -1,10 +1,11 @@
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** A plug's relays and the requests it saw, so a test can check what went over the wire. */
 export type SmartPlug = { port: number; relays: boolean[]; requests: string[]; close: () => Promise<void> };
 
-type Handler = (url: URL, relays: boolean[], request: IncomingMessage) => { status: number; body: unknown };
+type Handler = (url: URL, relays: boolean[], request: IncomingMessage) => { status: number; body: unknown; headers?: Record<string, string> };
 
 async function servePlug(relayCount: number, handle: Handler): Promise<SmartPlug> {
   const relays = new Array<boolean>(relayCount).fill(false);
@@ -12,8 +13,8 @@ async function servePlug(relayCount: number, handle: Handler): Promise<SmartPlug
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://plug");
     requests.push(`${url.pathname}${url.search}`);
-    const { status, body } = handle(url, relays, request);
-    response.writeHead(status, { "content-type": "application/json" }).end(typeof body === "string" ? body : JSON.stringify(body));
+    const { status, body, headers } = handle(url, relays, request);
+    response.writeHead(status, { "content-type": "application/json", ...headers }).end(typeof body === "string" ? body : JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -54,9 +55,26 @@ export function serveShellyGen1(relayCount: number): Promise<SmartPlug> {
   });
 }
 
-/** Shelly Gen2's RPC over GET: Switch.Set (`{"was_on":…}`) and Switch.GetStatus (`{"id","output",…}`); error -105 for an unknown id. */
-export function serveShellyGen2(relayCount: number): Promise<SmartPlug> {
-  return servePlug(relayCount, (url, relays) => {
+/**
+ * Shelly Gen2's RPC over GET: Switch.Set (`{"was_on":…}`) and Switch.GetStatus
+ * (`{"id","output",…}`); error -105 for an unknown id. With a password, every
+ * call wants HTTP Digest auth (SHA-256, user admin, realm the device id).
+ */
+export function serveShellyGen2(relayCount: number, password?: string): Promise<SmartPlug> {
+  const realm = "shellyplus1pm-a8032ab1c2d3";
+  const nonce = randomBytes(8).toString("hex");
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  const authorized = (request: IncomingMessage) => {
+    const fields = Object.fromEntries([...(request.headers.authorization ?? "").matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)].map((m) => [m[1]!, m[2] ?? m[3] ?? ""]));
+    const ha1 = sha256(`admin:${realm}:${password}`);
+    const ha2 = sha256(`${request.method}:${fields.uri}`);
+    return fields.username === "admin" && fields.nonce === nonce && fields.uri === request.url
+      && fields.response === sha256(`${ha1}:${nonce}:${fields.nc}:${fields.cnonce}:${fields.qop}:${ha2}`);
+  };
+  return servePlug(relayCount, (url, relays, request) => {
+    if (password !== undefined && !authorized(request)) {
+      return { status: 401, body: "", headers: { "www-authenticate": `Digest qop="auth", realm="${realm}", nonce="${nonce}", algorithm=SHA-256` } };
+    }
     const id = Number(url.searchParams.get("id"));
     if (!(id >= 0 && id < relays.length)) return { status: 500, body: { code: -105, message: `Argument 'id', value ${id} not found!` } };
     if (url.pathname === "/rpc/Switch.GetStatus") return { status: 200, body: { id, source: "http", output: relays[id], apower: 0 } };

@@ -67,6 +67,17 @@ describe("Shelly", () => {
     expect((await shelly.off(1)).state).toBe("off");
   });
 
+  it("Gen2: answers the Digest challenge of a device with a password, and says when the password is wrong", async () => {
+    const plug = await start(serveShellyGen2(1, "gen2-pass-c81e72"));
+    const good = pdu("sh2", { driver: "shelly", generation: 2, host: "127.0.0.1", port: plug.port, password: "gen2-pass-c81e72" });
+    expect((await good.on(1)).state).toBe("on");
+    expect(plug.relays).toEqual([true]);
+    const bad = pdu("sh2", { driver: "shelly", generation: 2, host: "127.0.0.1", port: plug.port, password: "not-it-9a1158" });
+    const error = await bad.status(1).catch((e: unknown) => e);
+    expect(String(error)).toContain("refused the credentials (HTTP 401)");
+    expect(String(error)).not.toContain("not-it-9a1158");
+  });
+
   it("names an outlet the device lacks (Gen1 404, Gen2 error -105)", async () => {
     const gen1 = await start(serveShellyGen1(1));
     const gen2 = await start(serveShellyGen2(1));

@@ -10,7 +10,10 @@ export type ShellyOptions = HttpTarget & { generation: 1 | 2; outlets: number; u
  */
 export function createShellyDriver(pdu: string, options: ShellyOptions): PduDriver {
   const outlets = Array.from({ length: options.outlets }, (_, i) => i + 1);
-  const target = { ...options, headers: basicAuth(options.user, options.password) };
+  // Gen1 takes Basic auth; Gen2 answers 401 with a Digest challenge (user admin).
+  const target = options.generation === 1
+    ? { ...options, headers: basicAuth(options.user, options.password) }
+    : { ...options, ...(options.password === undefined ? {} : { digest: { user: options.user ?? "admin", password: options.password } }) };
   const call = async (outlet: number, path: string): Promise<Record<string, unknown>> => {
     if (!outlets.includes(outlet)) throw unknownOutlet(pdu, outlet, outlets);
     const answer = await getJson(target, path);
