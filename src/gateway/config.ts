@@ -67,6 +67,12 @@ export const dutConfigSchema = z.object({
     failure: regex.optional(),
     reboot: z.array(regex).default(["Kernel panic - not syncing"]),
   }).default({ reboot: ["Kernel panic - not syncing"] }),
+  /**
+   * Timers armed by a line, pushed back by another, disarmed by a third: a
+   * board that stops making progress (a hung test, a stuck boot stage) is
+   * booted again long before the silence timeout, if it still prints noise.
+   */
+  watchdogs: z.record(name, z.object({ start: regex, reset: regex.optional(), stop: regex.optional(), timeoutMs: ms.min(1) })).default({}),
   timeouts: z.object({
     firstActivityMs: ms.default(60_000),
     silenceMs: ms.default(300_000),

@@ -107,6 +107,18 @@ describe("petrel dut with a virtual PDU, a fake board and a socat pty", () => {
     expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
   });
 
+  it("boots again when a watchdog expires, long before the silence timeout", async () => {
+    const dut = await board("hang", "board-watchdog");
+    const key = dutKey(config.kvPrefix, dut.name);
+    const stored = JSON.parse(String((await consul.kv.get(key))!.Value)) as Record<string, unknown>;
+    await consul.kv.set(key, JSON.stringify({ ...stored, watchdogs: { kernel: { start: "^Starting kernel", reset: "^Linux version", timeoutMs: 400 } } }));
+    const result = await petrelDut(dut.name);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("petrel dut: boot 1: watchdog kernel expired after 400 ms");
+    expect(result.stderr).toContain("petrel dut: incomplete: gave up after 2 boots: watchdog kernel expired after 400 ms");
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
+  });
+
   it("reads a TCP console", async () => {
     const server = createServer((socket) => {
       setTimeout(() => socket.write(`noise\r\n${bootLog.join("\r\n")}\r\npetrel-test: PASS\r\n`), 200);

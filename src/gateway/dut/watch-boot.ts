@@ -19,7 +19,7 @@ export type WatchOptions = {
 /**
  * Reads one boot's console until a verdict or a timeout: first activity
  * (counted from power on, and only after the first newline), silence
- * between lines, and the run's overall deadline.
+ * between lines, the watchdogs, and the run's overall deadline.
  */
 export function watchBoot(console: Console, { config, deadline, line }: WatchOptions): Promise<BootOutcome> {
   const { timeouts, markers } = config;
@@ -29,10 +29,26 @@ export function watchBoot(console: Console, { config, deadline, line }: WatchOpt
     let verdict: { kind: "pass" | "fail"; reason: string } | undefined;
     let timer: NodeJS.Timeout | undefined;
     const overall = setTimeout(() => end(verdict ?? { kind: "incomplete", reason: `no verdict within the overall ${timeouts.overallMs} ms` }), Math.max(0, deadline - Date.now()));
+    const armed = new Map<string, NodeJS.Timeout>();
     const end = (outcome: BootOutcome) => {
       clearTimeout(timer);
       clearTimeout(overall);
+      for (const watchdog of armed.values()) clearTimeout(watchdog);
       resolve(outcome);
+    };
+    const watch = (text: string) => {
+      for (const [name, watchdog] of Object.entries(config.watchdogs)) {
+        const arm = () => {
+          clearTimeout(armed.get(name));
+          armed.set(name, setTimeout(() => end(verdict ?? { kind: "again", reason: `watchdog ${name} expired after ${watchdog.timeoutMs} ms` }), watchdog.timeoutMs));
+        };
+        if (watchdog.stop !== undefined && new RegExp(watchdog.stop).test(text)) {
+          clearTimeout(armed.get(name));
+          armed.delete(name);
+        } else if (new RegExp(watchdog.start).test(text) || (armed.has(name) && watchdog.reset !== undefined && new RegExp(watchdog.reset).test(text))) {
+          arm();
+        }
+      }
     };
     const waitFor = (ms: number, outcome: () => BootOutcome) => {
       clearTimeout(timer);
@@ -44,6 +60,7 @@ export function watchBoot(console: Console, { config, deadline, line }: WatchOpt
       for (const text of split(chunk)) {
         line(text);
         waitFor(timeouts.silenceMs, () => verdict ?? { kind: "again", reason: `the console was silent for ${timeouts.silenceMs} ms` });
+        watch(text);
         const event = judge(text);
         if (event === "reboot") return end({ kind: "again", reason: `reboot needed: ${text.trim().slice(0, 200)}` });
         if (event === "success" || event === "failure") {
