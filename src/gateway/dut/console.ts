@@ -1,5 +1,4 @@
 import { connect } from "node:net";
-import { SerialPort } from "serialport";
 import type { DutConfig } from "../config.js";
 
 /** A board's console as a byte stream; `close` ends it. */
@@ -8,6 +7,8 @@ export type Console = { onData(listener: (chunk: Buffer) => void): void; onEnd(l
 /** Opens a serial device at its baud (npm `serialport`) or a TCP console (ser2net and the like). */
 export async function openConsole(config: DutConfig["console"]): Promise<Console> {
   if ("serial" in config) {
+    // Loaded only here: its native binding has no business in `petrel serve` or `petrel pdu`.
+    const { SerialPort } = await import("serialport");
     const port = new SerialPort({ path: config.serial, baudRate: config.baud, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(new Error(`cannot open ${config.serial}: ${error.message}`)) : resolve())));
     return {
