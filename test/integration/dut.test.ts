@@ -54,9 +54,9 @@ async function board(scenario: Scenario, name = `board-${scenario}`) {
   };
 }
 
-function petrelDut(name: string) {
+function petrelDut(name: string | undefined) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", repoFile("src/cli.ts"), "dut", "--dut", name], {
+    execFile(process.execPath, ["--import", "tsx", repoFile("src/cli.ts"), "dut", ...(name === undefined ? [] : ["--dut", name])], {
       env: { PATH: process.env.PATH, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_KV_PREFIX: config.kvPrefix },
       timeout: 90_000,
     }, (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }));
@@ -134,7 +134,10 @@ describe("petrel dut with a virtual PDU, a fake board and a socat pty", () => {
     expect(await dut.outlet()).toBe("off");
   });
 
-  it("is incomplete, naming the key, when the DUT has no config", async () => {
+  it("is incomplete, naming the key, when the DUT has no config or no --dut", async () => {
+    const usage = await petrelDut(undefined);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/^error: required option '--dut <name>' not specified\n/);
     const result = await petrelDut("no-such-board");
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: `petrel dut: incomplete: ${config.kvPrefix}/duts/no-such-board: no DUT config in Consul KV\n` });
   });
