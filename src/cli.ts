@@ -20,7 +20,6 @@ const serveFlags = [
 
 /** Subcommands whose work is not in this version yet: they say so rather than pretend. */
 const notYetAvailable = [
-  ["dut", "power-cycle a device under test and judge its serial console"],
   ["gc", "clean up finished builds"],
 ] as const;
 

@@ -84,6 +84,8 @@ ports {
   serf = ${o.serf}
 }
 client {
+  # The one client doubles as the gateway that hcl/pdu.hcl and hcl/dut.hcl are pinned to.
+  node_class = "gateway"
   options {
     # Cloud fingerprinters probe metadata endpoints this machine can't reach.
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
