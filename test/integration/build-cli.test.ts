@@ -5,6 +5,7 @@ import { registerBuilder } from "../cluster/builder.js";
 import { finishedAllocation } from "../support/allocations.js";
 import { colouredScript, dispatchScript } from "../support/build-repo.js";
 import { clusterClients } from "../support/clients.js";
+import { secretOnce } from "../support/secret-once.js";
 
 const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 const { nomad } = clusterClients();
@@ -28,7 +29,7 @@ let repoUrl: string;
 
 beforeAll(async () => {
   builder = await registerBuilder(nomad, { id: "build-cli" });
-  failed = await dispatchScript(nomad, builder, colouredScript(3), { PR: "7", SECRETS_URL: "http://petrel.invalid/secrets/capability-0123456789" });
+  failed = await dispatchScript(nomad, builder, colouredScript(3), { PR: "7", SECRETS_URL: await secretOnce("capability-0123456789") });
   repoUrl = (await nomad.jobs.get(failed)).Meta!.REPO_URL!;
   await finishedAllocation(nomad, failed);
 });

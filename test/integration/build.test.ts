@@ -4,6 +4,7 @@ import { finishedAllocation } from "../support/allocations.js";
 import { colouredScript, dispatchScript } from "../support/build-repo.js";
 import { clusterClients } from "../support/clients.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
+import { secretOnce } from "../support/secret-once.js";
 
 const { nomad } = clusterClients();
 const stdoutOf = "\u001b[32mgreen <ok>\u001b[0m first\n\u001b[1;31mred & bold\u001b[0m second\n";
@@ -36,7 +37,7 @@ const openStreams = async () => Number(/^petrel_log_streams_open (\d+)/m.exec(aw
 describe("GET /build on a finished build", () => {
   let id: string;
   beforeAll(async () => {
-    id = await dispatchScript(nomad, builder, colouredScript(3), { SECRETS_URL: "http://petrel.invalid/secrets/capability-0123456789" });
+    id = await dispatchScript(nomad, builder, colouredScript(3), { SECRETS_URL: await secretOnce("capability-0123456789") });
     await finishedAllocation(nomad, id);
   });
 
