@@ -179,6 +179,18 @@ describe("hcl/dut.hcl on the test cluster's gateway client, dispatched through p
     expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots: 2, outlet: "off" });
   });
 
+  it.each([
+    { scenario: "fail", verdict: "petrel dut: fail: failure marker: petrel-test: FAIL", boots: 1 },
+    { scenario: "silent", verdict: "petrel dut: incomplete: gave up after 2 boots: no console activity within 3000 ms of power on", boots: 2 },
+  ] as const)("ends the job failed for a $scenario board, its verdict in the job's stderr, the outlet off", async ({ scenario, verdict, boots }) => {
+    const dut = await board(scenario, `board-nomad-${scenario}`);
+    const dispatched = await runDut(dut.name);
+    expect(dispatched.status).toBe(201);
+    const alloc = await finishedAllocation(nomad, dispatched.body.job!);
+    expect({ status: alloc.ClientStatus, verdict: (await readLog(nomad, alloc.ID, "stderr", "dut")).includes(verdict) }).toEqual({ status: "failed", verdict: true });
+    expect({ boots: dut.boots(), outlet: await dut.outlet() }).toEqual({ boots, outlet: "off" });
+  });
+
   it("answers 404 for a board without config", async () => {
     expect(await runDut("no-such-board")).toEqual({ status: 404, body: { error: `${config.kvPrefix}/duts/no-such-board: no DUT config in Consul KV` } });
   });
