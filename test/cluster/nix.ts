@@ -18,17 +18,18 @@ export type RunningNixDaemon = {
 /**
  * Debian's `nix-daemon` (package nix-bin), run as root with a nix.conf of the
  * test's own, on a socket in the run's folder (NIX_DAEMON_SOCKET_PATH), so
- * two test runs never share or stop each other's daemon. Not root: a daemon
+ * two test runs never share or stop each other's daemon; `confDir` puts
+ * nix.conf and the socket elsewhere (where an isolated build can reach the
+ * socket). Not root: a daemon
  * already answering on the machine's socket is used as it is.
  */
-export async function startNixDaemon(run: RunDir, extraConf = ""): Promise<RunningNixDaemon> {
+export async function startNixDaemon(run: RunDir, extraConf = "", { confDir = run.sub("nix") }: { confDir?: string } = {}): Promise<RunningNixDaemon> {
   if (process.getuid?.() !== 0) {
     if (await answers(nixDaemonSocket)) return { socket: nixDaemonSocket, clientEnv: { NIX_REMOTE: "daemon" }, stop: async () => {} };
     throw new Error("nix-daemon must be started as root (or be running already)");
   }
   const binary = which("nix-daemon");
   if (!binary) throw new Error("nix-daemon is not installed: apt-get install nix-bin");
-  const confDir = run.sub("nix");
   const socket = join(confDir, "daemon.sock");
   // Debian's own nix.conf turns the sandbox off (it doesn't work there), and
   // this machine can't reach cache.nixos.org, so nothing is substituted.
