@@ -141,7 +141,7 @@ job "builder" {
     task "executor" {
       driver = var.driver
       # raw_exec runs as the agent's user; only the isolating drivers take another.
-      user = var.driver == "raw_exec" ? null : var.user
+      user = var.driver == "raw_exec" ? "" : var.user
 
       config {
         # A null attribute is left out, so each driver sees only its own.
