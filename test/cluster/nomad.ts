@@ -25,7 +25,10 @@ export type RunningNomad = {
  * Isolated, it runs as root with hcl/nomad-client.hcl, so tasks run under the
  * exec driver as production builds do, its host volumes at the test's paths.
  */
-export type NomadOptions = { consulAddr: string; secure?: TestPki; isolated?: { hostVolumes: Record<string, string> } };
+export type NomadOptions = { consulAddr: string; secure?: TestPki; isolated?: IsolatedClient };
+
+/** `nomadChroot` keeps Nomad's default chroot_env instead of hcl/nomad-client.hcl's: a benchmark's baseline. */
+export type IsolatedClient = { hostVolumes: Record<string, string>; nomadChroot?: boolean };
 
 const buildNodeConfig = fileURLToPath(new URL("../../hcl/nomad-client.hcl", import.meta.url));
 
@@ -51,7 +54,7 @@ export async function startNomad(run: RunDir, options: NomadOptions): Promise<Ru
   const daemon = await startAgent(run, {
     name: "nomad",
     command: agent.path,
-    args: ["agent", "-dev", ...(options.isolated ? ["-config", buildNodeConfig] : []), "-config", config],
+    args: ["agent", "-dev", ...(options.isolated && !options.isolated.nomadChroot ? ["-config", buildNodeConfig] : []), "-config", config],
     dir,
     asInvoker: options.isolated !== undefined,
     readiness: `a ready Nomad client with a healthy ${driver} driver`,
