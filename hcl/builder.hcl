@@ -53,6 +53,12 @@ variable "volumes" {
   description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself. The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and petrel-gcroots."
 }
 
+variable "ca_file" {
+  type        = string
+  default     = ""
+  description = "A CA certificate (PEM, a path inside the task) that signs Petrel's HTTPS certificate, e.g. the ca.pem of Petrel's embedded CA; \"\" for one the system already trusts."
+}
+
 variable "nix_remote" {
   type        = string
   default     = "daemon"
@@ -162,12 +168,14 @@ job "builder" {
 
       # The build script's contract: these four, as environment variables.
       env {
-        REPO_URL = "${NOMAD_META_REPO_URL}"
-        COMMIT   = "${NOMAD_META_COMMIT}"
-        BRANCH   = "${NOMAD_META_BRANCH}"
-        FLAVOR   = "${NOMAD_META_FLAVOR}"
-        HOME     = "${NOMAD_TASK_DIR}"
+        REPO_URL   = "${NOMAD_META_REPO_URL}"
+        COMMIT     = "${NOMAD_META_COMMIT}"
+        BRANCH     = "${NOMAD_META_BRANCH}"
+        FLAVOR     = "${NOMAD_META_FLAVOR}"
+        HOME       = "${NOMAD_TASK_DIR}"
         NIX_REMOTE = var.nix_remote
+        # Node's own way to trust one more CA, read by `petrel exec` as it redeems SECRETS_URL.
+        NODE_EXTRA_CA_CERTS = var.ca_file
         # SECRETS_URL comes as NOMAD_META_SECRETS_URL, which Nomad sets only when dispatched with it.
         PETREL_GIT_CACHE    = var.git_cache
         PETREL_GCROOTS      = var.gcroots

@@ -1,25 +1,21 @@
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { consulCall } from "../../src/consul/client.js";
 import { issueFromCa } from "../../src/pki/ca-dir.js";
 import { createRootCa, fingerprint, issueCertificate } from "../../src/pki/certificates.js";
-import { freePorts } from "../cluster/ports.js";
-import { spawnDaemon, stopDaemon, type Daemon } from "../cluster/processes.js";
+import { spawnPetrelServe, type PetrelServe } from "../cluster/petrel-serve.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
-import { waitUntil } from "../cluster/wait.js";
 import { clusterClients } from "../support/clients.js";
 
 /** `petrel serve` with TLS from its own generated CA, and gateways known by their client certificates. */
 const { consul } = clusterClients();
-const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 const secretArgs = "b2c.minio=gw,https://s3.example.org,AKIA-boot-secret-8f14e45f b2c.volume=cache";
 let run: RunDir;
-let petrel: Daemon;
+let petrel: PetrelServe;
 let base: string;
 let tlsDir: string;
 let ca: string;
@@ -54,22 +50,21 @@ beforeAll(async () => {
   run = createRunDir("petrel-boot-");
   tlsDir = join(run.path, "tls");
   const cluster = inject("cluster");
-  const [port] = await freePorts(1);
-  base = `https://127.0.0.1:${port}`;
-  petrel = spawnDaemon("petrel", process.execPath, ["--import", "tsx", cli, "serve"], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_KV_PREFIX: "petrel-test", PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_TLS: "true", PETREL_TLS_DIR: tlsDir, PETREL_BOOT_SECRETS_TTL: "5" },
-    logFile: join(run.path, "petrel.log"),
+  petrel = await spawnPetrelServe({
+    nomadAddr: cluster.nomadAddr,
+    consulAddr: cluster.consulAddr,
+    logDir: run.path,
+    env: { PATH: process.env.PATH, PETREL_KV_PREFIX: "petrel-test", PETREL_BOOT_SECRETS_TTL: "5" },
+    tlsDir,
   });
-  await waitUntil("Petrel's CA", () => Promise.resolve(existsSync(join(tlsDir, "ca.pem")) ? true : undefined));
-  ca = readFileSync(join(tlsDir, "ca.pem"), "utf8");
-  await waitUntil("petrel serve over TLS", async () => ((await get("/healthz").catch(() => undefined))?.status === 200 ? true : undefined));
+  base = petrel.url;
+  ca = petrel.ca!;
   [gatewayA, gatewayB, unknown] = [clientFrom("gateway-a"), clientFrom("gateway-b"), clientFrom("gateway-unknown")];
   await configure(gatewayA, { name: "gateway-a", kernel: "https://boot.example.org/vmlinuz", initrd: "https://boot.example.org/initrd", args: "b2c.container=docker://ci-runner", secretArgs, files: { "config.toml": "runner = 'a'\n" } });
   await configure(gatewayB, { name: "gateway-b", kernel: "https://boot.example.org/vmlinuz", secretArgs: "b-only" });
 });
 afterAll(async () => {
-  if (petrel) await stopDaemon(petrel);
+  await petrel?.stop();
   await run?.remove();
 });
 
@@ -132,7 +127,7 @@ describe("the boot server over Petrel's own TLS", () => {
   });
 
   it("never writes a boot secret or a one-time token in its log", () => {
-    const log = readFileSync(join(run.path, "petrel.log"), "utf8");
+    const log = readFileSync(petrel.daemon.logFile!, "utf8");
     expect(log).toContain("boot script served");
     expect(log).not.toContain("AKIA-boot-secret");
     expect(log).not.toMatch(/\/secrets\/boot\/(?!\[redacted\])/);
