@@ -56,6 +56,18 @@ job "petrel-uploader" {
   datacenters = var.datacenters
 
   group "uploader" {
+    network {
+      port "metrics" {}
+    }
+
+    # Prometheus finds every node's uploader through Consul.
+    service {
+      name     = "petrel-uploader"
+      port     = "metrics"
+      tags     = ["metrics"]
+      provider = "consul"
+    }
+
     # Root on the host: the spool, the GC roots and the store are the node's own.
     task "install-hook" {
       driver = "raw_exec"
@@ -72,7 +84,7 @@ job "petrel-uploader" {
       driver = "raw_exec"
       config {
         command = local.petrel
-        args    = concat(local.petrel_args, ["--to", var.cache, "--parallel", format("%d", var.parallel)])
+        args    = concat(local.petrel_args, ["--to", var.cache, "--parallel", format("%d", var.parallel), "--metrics", "${NOMAD_ADDR_metrics}"])
       }
       resources {
         cpu    = 200

@@ -5,6 +5,7 @@ import { createLogger } from "../log.js";
 import { installHook } from "./install-hook.js";
 import { nixCopy } from "./nix-copy.js";
 import { openSpool } from "./spool.js";
+import { createUploadMetrics, serveUploadMetrics } from "./upload-metrics.js";
 import { createUploader } from "./uploader.js";
 
 export const defaultSpool = "/var/spool/petrel/upload";
@@ -25,12 +26,15 @@ export function registerUploadCommands(program: Command): void {
     .option("--batch <n>", "derivations per nix copy", positive, 50)
     .option("--backoff-ms <ms>", "first retry delay, doubled after each failure", positive, 1000)
     .option("--poll-ms <ms>", "how often an idle uploader looks at the spool", positive, 250)
+    .option("--metrics <host:port>", "serve Prometheus metrics (queue depth, dead letters, outcomes) at http://<host:port>/metrics", listenAddress)
     .option("--once", "drain what is queued (retries included), then exit: 0 when all went up, 1 when some went to the dead letters")
     .action(async (options: UploadOptions) => {
       if (options.installHook) return install(options.installHook, options);
       if (!options.to) fail("petrel upload: --to <store-uri> is required: the binary cache to upload to");
       const logger = createLogger("info");
       const spool = openSpool(options.spool, options.gcroots);
+      const metrics = createUploadMetrics(spool);
+      const server = options.metrics ? await serveUploadMetrics(metrics, options.metrics.host, options.metrics.port).catch((error: Error) => fail(`petrel upload: --metrics: ${error.message}`)) : undefined;
       const uploader = createUploader({
         spool,
         copy: nixCopy,
@@ -40,16 +44,19 @@ export function registerUploadCommands(program: Command): void {
         batchSize: options.batch,
         backoffMs: options.backoffMs,
         logger,
+        onOutcome: metrics.count,
       });
       if (options.once) {
         await uploader.drainAll();
         process.exitCode = uploader.counts.dead > 0 ? 1 : 0;
+        server?.close();
         return;
       }
       const stop = new AbortController();
       process.once("SIGTERM", () => stop.abort()).once("SIGINT", () => stop.abort());
       logger.info({ to: options.to, spool: options.spool, queued: spool.list().length, dead: spool.dead().length }, "upload: started");
       await uploader.run(stop.signal, options.pollMs);
+      server?.close();
     });
 }
 
@@ -72,6 +79,7 @@ type UploadOptions = {
   batch: number;
   backoffMs: number;
   pollMs: number;
+  metrics?: { host: string; port: number };
   once?: true;
   installHook?: string;
   nixStore?: string;
@@ -81,6 +89,13 @@ function positive(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a positive whole number");
   return number;
+}
+
+function listenAddress(value: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new InvalidArgumentError("expected host:port, e.g. 127.0.0.1:9465");
+  return { host: match[1]!, port };
 }
 
 function onPath(program: string): string | undefined {

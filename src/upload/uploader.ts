@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
 import type { CopyPaths } from "./nix-copy.js";
 import type { Spool, SpoolEntry } from "./spool.js";
+import type { UploadOutcome } from "./upload-metrics.js";
 
 export type UploaderOptions = {
   spool: Spool;
@@ -17,6 +18,8 @@ export type UploaderOptions = {
   /** First retry delay; doubled after each failure, up to a minute. */
   backoffMs: number;
   logger: Logger;
+  /** Told each derivation's outcome, for metrics. */
+  onOutcome?: (outcome: UploadOutcome) => void;
 };
 
 /**
@@ -24,18 +27,22 @@ export type UploaderOptions = {
  * derivation at a time, so one bad path never holds back the others; each
  * failure backs that entry off, and after `maxAttempts` it is set aside.
  */
-export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSize, backoffMs, logger }: UploaderOptions) {
+export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSize, backoffMs, logger, onOutcome }: UploaderOptions) {
   const notBefore = new Map<string, number>();
-  const counts = { uploaded: 0, failed: 0, dead: 0 };
+  const counts: Record<UploadOutcome, number> = { uploaded: 0, failed: 0, dead: 0 };
+  const count = (outcome: UploadOutcome) => {
+    counts[outcome] += 1;
+    onOutcome?.(outcome);
+  };
 
   const fail = (entry: SpoolEntry, error: unknown) => {
-    counts.failed += 1;
+    count("failed");
     const attempts = spool.recordFailure(entry);
     const reason = error instanceof Error ? error.message : String(error);
     if (attempts >= maxAttempts) {
       spool.deadLetter(entry);
       notBefore.delete(entry.name);
-      counts.dead += 1;
+      count("dead");
       logger.error({ drv: entry.drv, attempts, reason }, "upload: gave up on a derivation, moved to the dead letters");
       return;
     }
@@ -54,7 +61,7 @@ export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSi
     for (const entry of batch) {
       spool.complete(entry);
       notBefore.delete(entry.name);
-      counts.uploaded += 1;
+      count("uploaded");
     }
   };
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
+import { freePorts } from "../cluster/ports.js";
 import { spawnDaemon, stopDaemon } from "../cluster/processes.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
 import { waitUntil } from "../cluster/wait.js";
@@ -93,11 +94,12 @@ describe("petrel upload", () => {
     expect(readdirSync(cache).filter((name) => name.endsWith(".narinfo"))).toHaveLength(4);
   });
 
-  it("keeps draining as the daemon builds, and after a kill -9 resumes with what was queued meanwhile", async () => {
+  it("keeps draining as the daemon builds, and after a kill -9 resumes with what was queued meanwhile, counting it in its metrics", async () => {
     const env = { ...process.env, ...daemon.clientEnv };
     const cache = join(runDir.path, "cache-3");
-    const start = () =>
-      spawnDaemon("petrel-upload", process.execPath, ["--import", "tsx", cli, "upload", "--to", `file://${cache}`, "--spool", spool, "--gcroots", gcroots, "--poll-ms", "100"], {
+    const [metricsPort] = await freePorts(1);
+    const start = (...flags: string[]) =>
+      spawnDaemon("petrel-upload", process.execPath, ["--import", "tsx", cli, "upload", "--to", `file://${cache}`, "--spool", spool, "--gcroots", gcroots, "--poll-ms", "100", ...flags], {
         cwd: process.cwd(),
         env: { PATH: process.env.PATH },
         logFile: join(runDir.path, "upload.log"),
@@ -115,8 +117,15 @@ describe("petrel upload", () => {
     expect((await nixBuild(during, env)).code).toBe(0);
     expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toHaveLength(3);
 
-    const second = start();
+    const second = start("--metrics", `127.0.0.1:${metricsPort}`);
     await allUploaded([...(await derivationsOf(during, env)).values()].flat());
+    const metrics = await waitUntil("the uploader's metrics after the drain", async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text().catch(() => "");
+      return /^petrel_upload_derivations_total\{outcome="uploaded"\} 3$/m.test(text) ? text : undefined;
+    });
+    expect(metrics).toMatch(/^petrel_upload_queue_depth 0$/m);
+    expect(metrics).toMatch(new RegExp(`^petrel_upload_dead_letters ${readdirSync(join(spool, ".dead")).length}$`, "m"));
+    expect(metrics).not.toMatch(/^petrel_upload_derivations_total\{outcome="failed"\}/m);
     await stopDaemon(second);
     expect(await second.exited).toBe(0);
     expect(readdirSync(gcroots)).toEqual([]);

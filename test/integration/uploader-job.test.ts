@@ -14,7 +14,7 @@ describe("hcl/uploader.hcl on the real Nomad", () => {
     const shared = ["/opt/petrel/dist/cli.js", "upload", "--spool", "/var/spool/petrel/upload", "--gcroots", "/nix/var/nix/gcroots/petrel-upload"];
     expect(tasks.map((task) => ({ name: task.Name, command: task.Config?.command, args: task.Config?.args }))).toEqual([
       { name: "install-hook", command: "node", args: [...shared, "--install-hook", "/etc/petrel/post-build-hook"] },
-      { name: "upload", command: "node", args: [...shared, "--to", "file:///srv/nix-cache", "--parallel", "4"] },
+      { name: "upload", command: "node", args: [...shared, "--to", "file:///srv/nix-cache", "--parallel", "4", "--metrics", "${NOMAD_ADDR_metrics}"] },
     ]);
   });
 
