@@ -104,18 +104,21 @@ describe("petrel upload", () => {
         env: { PATH: process.env.PATH },
         logFile: join(runDir.path, "upload.log"),
       });
+    const queued = () => readdirSync(spool).filter((name) => !name.startsWith("."));
     const allUploaded = (paths: string[]) => waitUntil("the paths in the cache", () => Promise.resolve(paths.every((path) => existsSync(narinfo(cache, path))) ? true : undefined));
 
     const first = start();
     const before = graphExpression(`up-live-${Date.now()}`);
     expect((await nixBuild(before, env)).code).toBe(0);
     await allUploaded([...(await derivationsOf(before, env)).values()].flat());
+    // A path is in the cache a moment before its spool entry is done with.
+    await waitUntil("an empty spool", () => Promise.resolve(queued().length === 0 ? true : undefined));
 
     process.kill(-first.pid, "SIGKILL");
     await first.exited;
     const during = graphExpression(`up-down-${Date.now()}`);
     expect((await nixBuild(during, env)).code).toBe(0);
-    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toHaveLength(3);
+    expect(queued()).toHaveLength(3);
 
     const second = start("--metrics", `127.0.0.1:${metricsPort}`);
     await allUploaded([...(await derivationsOf(during, env)).values()].flat());
