@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { consulCall } from "../../src/consul/client.js";
-import { issueFromCa } from "../../src/pki/ca-dir.js";
+import { initCa, issueFromCa } from "../../src/pki/ca-dir.js";
 import { createRootCa, fingerprint, issueCertificate } from "../../src/pki/certificates.js";
 import { spawnPetrelServe, type PetrelServe } from "../cluster/petrel-serve.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
@@ -25,8 +25,13 @@ let gatewayB: Client;
 let unknown: Client;
 
 function get(path: string, client?: Client): Promise<{ status: number; body: string }> {
+  return getFrom(base, ca, path, client);
+}
+
+/** A GET over HTTPS that trusts `trusted` only, with a client certificate when given. */
+function getFrom(origin: string, trusted: string, path: string, client?: Client): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { ca, ...(client ?? {}) }, (res) => {
+    const req = request(`${origin}${path}`, { ca: trusted, ...(client ?? {}) }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -131,5 +136,32 @@ describe("the boot server over Petrel's own TLS", () => {
     expect(log).toContain("boot script served");
     expect(log).not.toContain("AKIA-boot-secret");
     expect(log).not.toMatch(/\/secrets\/boot\/(?!\[redacted\])/);
+  });
+});
+
+describe("the boot server with an operator's PKI whose intermediate CA signs", () => {
+  let operator: PetrelServe;
+  let operatorCa: string;
+  beforeAll(async () => {
+    const cluster = inject("cluster");
+    const dir = join(run.path, "operator-pki");
+    initCa(dir, { name: "Lab CA", intermediate: true });
+    const [, serverKey, serverChain] = issueFromCa(dir, { kind: "server", names: ["127.0.0.1"] }, "server");
+    operatorCa = readFileSync(join(dir, "ca.pem"), "utf8");
+    const env = { PATH: process.env.PATH, PETREL_KV_PREFIX: "petrel-test", PETREL_TLS_CERT: serverChain, PETREL_TLS_KEY: serverKey, PETREL_TLS_CA: join(dir, "ca.pem") };
+    operator = await spawnPetrelServe({ nomadAddr: cluster.nomadAddr, consulAddr: cluster.consulAddr, logDir: run.path, env, tlsDir: dir });
+  });
+  afterAll(() => operator?.stop());
+
+  it("is verified by the root alone, and knows a gateway that sends its certificate with the intermediate", async () => {
+    const dir = join(run.path, "operator-pki");
+    const [cert, key, chain] = issueFromCa(dir, { kind: "client", name: "gateway-lab" }, "client-gateway-lab");
+    const gateway = { cert: readFileSync(chain!, "utf8"), key: readFileSync(key!, "utf8") };
+    await configure({ cert: readFileSync(cert!, "utf8"), key: gateway.key }, { name: "gateway-lab", kernel: "https://boot.example.org/vmlinuz", secretArgs: "lab-only" });
+    const answer = await getFrom(operator.url, operatorCa, "/boot.ipxe", gateway);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/^#!ipxe\nset secrets_url https:\/\/127\.0\.0\.1:\d+\/secrets\/boot\/\S+\n/);
+    // Without the intermediate, Petrel cannot tie the certificate to its root: no TLS at all.
+    await expect(getFrom(operator.url, operatorCa, "/boot.ipxe", { cert: readFileSync(cert!, "utf8"), key: gateway.key })).rejects.toThrow(/socket hang up|ECONNRESET|EPIPE/);
   });
 });
