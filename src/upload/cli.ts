@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { listenAddress, positive } from "../cli-arguments.js";
 import { createLogger } from "../log.js";
 import { installHook } from "./install-hook.js";
 import { nixCopy } from "./nix-copy.js";
@@ -84,19 +85,6 @@ type UploadOptions = {
   installHook?: string;
   nixStore?: string;
 };
-
-function positive(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a positive whole number");
-  return number;
-}
-
-function listenAddress(value: string): { host: string; port: number } {
-  const match = /^(.+):(\d{1,5})$/.exec(value);
-  const port = Number(match?.[2]);
-  if (!match || port > 65535) throw new InvalidArgumentError("expected host:port, e.g. 127.0.0.1:9465");
-  return { host: match[1]!, port };
-}
 
 function onPath(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
