@@ -19,9 +19,22 @@ variable "petrel_command" {
   description = "How to invoke Petrel, before the `upload` argument, e.g. [\"node\", \"/opt/petrel/dist/cli.js\"]."
 }
 
+variable "untrusted_cache" {
+  type        = string
+  default     = ""
+  description = "The cache for what the untrusted builds' nix-daemon built; \"\" uploads those paths nowhere."
+}
+
 variable "hook" {
-  type    = string
-  default = "/etc/petrel/post-build-hook"
+  type        = string
+  default     = "/etc/petrel/post-build-hook"
+  description = "The post-build-hook of the node's nix-daemon (its nix.conf names it)."
+}
+
+variable "untrusted_hook" {
+  type        = string
+  default     = "/etc/petrel/post-build-hook-untrusted"
+  description = "The post-build-hook of the nix-daemon untrusted builds use, if the node runs one."
 }
 
 variable "spool" {
@@ -80,11 +93,23 @@ job "petrel-uploader" {
       }
     }
 
+    task "install-untrusted-hook" {
+      driver = "raw_exec"
+      lifecycle {
+        hook = "prestart"
+      }
+      config {
+        command = local.petrel
+        args    = concat(local.petrel_args, ["--install-hook", var.untrusted_hook, "--untrusted"])
+      }
+    }
+
     task "upload" {
       driver = "raw_exec"
       config {
         command = local.petrel
-        args    = concat(local.petrel_args, ["--to", var.cache, "--parallel", format("%d", var.parallel), "--metrics", "${NOMAD_ADDR_metrics}"])
+        args = concat(local.petrel_args, ["--to", var.cache, "--parallel", format("%d", var.parallel), "--metrics", "${NOMAD_ADDR_metrics}"],
+        var.untrusted_cache == "" ? [] : ["--untrusted-to", var.untrusted_cache])
       }
       resources {
         cpu    = 200

@@ -18,10 +18,12 @@ export function registerUploadCommands(program: Command): void {
     .command("upload")
     .description("drain the Nix post-build spool to the binary cache, or install the post-build-hook that fills it")
     .option("--to <store-uri>", "the binary cache: file:///…, http(s)://…, s3://… where this node's Nix supports it")
+    .option("--untrusted-to <store-uri>", "the cache for what the untrusted builds' nix-daemon built; without it, those paths are not uploaded")
     .option("--spool <dir>", "the spool folder", defaultSpool)
     .option("--gcroots <dir>", "where the hook roots queued outputs (under /nix/var/nix/gcroots)", defaultUploadRoots)
     .option("--install-hook <file>", "instead of draining: write the post-build-hook for these --spool and --gcroots (name it in the nix-daemon's nix.conf)")
     .option("--nix-store <path>", "with --install-hook: nix-store's absolute path (default: found on PATH)")
+    .option("--untrusted", "with --install-hook: the hook of the nix-daemon untrusted builds use; its entries go to --untrusted-to, or nowhere")
     .option("--attempts <n>", "failed attempts before an entry goes to the dead letters", positive, 5)
     .option("--parallel <n>", "nix copy processes at once", positive, 4)
     .option("--batch <n>", "derivations per nix copy", positive, 50)
@@ -40,6 +42,7 @@ export function registerUploadCommands(program: Command): void {
         spool,
         copy: nixCopy,
         to: options.to,
+        untrustedTo: options.untrustedTo,
         maxAttempts: options.attempts,
         parallel: options.parallel,
         batchSize: options.batch,
@@ -55,7 +58,7 @@ export function registerUploadCommands(program: Command): void {
       }
       const stop = new AbortController();
       process.once("SIGTERM", () => stop.abort()).once("SIGINT", () => stop.abort());
-      logger.info({ to: options.to, spool: options.spool, queued: spool.list().length, dead: spool.dead().length }, "upload: started");
+      logger.info({ to: options.to, untrustedTo: options.untrustedTo ?? "nowhere", spool: options.spool, queued: spool.list().length, dead: spool.dead().length }, "upload: started");
       await uploader.run(stop.signal, options.pollMs);
       server?.close();
     });
@@ -65,7 +68,7 @@ function install(out: string, options: UploadOptions): void {
   const nixStore = options.nixStore ?? onPath("nix-store");
   if (!nixStore) fail("petrel upload --install-hook: nix-store is not on PATH; pass --nix-store");
   try {
-    installHook(out, { spool: options.spool, gcroots: options.gcroots, nixStore });
+    installHook(out, { spool: options.spool, gcroots: options.gcroots, nixStore, untrusted: options.untrusted === true });
   } catch (error) {
     fail(`petrel upload --install-hook: ${(error as Error).message}`);
   }
@@ -73,6 +76,8 @@ function install(out: string, options: UploadOptions): void {
 
 type UploadOptions = {
   to?: string;
+  untrustedTo?: string;
+  untrusted?: true;
   spool: string;
   gcroots: string;
   attempts: number;

@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { untrustedPrefix } from "./hook-script.js";
 
-/** One built derivation waiting for upload: the spool file's name, the .drv and its outputs. */
-export type SpoolEntry = { name: string; drv: string; outputs: string[] };
+/** One built derivation waiting for upload: the spool file's name, the .drv, its outputs, and which daemon built it. */
+export type SpoolEntry = { name: string; drv: string; outputs: string[]; trusted: boolean };
 
 /**
  * The spool the post-build-hook fills: a file per derivation, renamed into
@@ -70,7 +71,7 @@ function readEntries(folder: string): SpoolEntry[] {
     try {
       const path = join(folder, name);
       const [drv = "", ...outputs] = readFileSync(path, "utf8").split("\n").filter(Boolean);
-      entries.push({ entry: { name, drv, outputs }, mtime: statSync(path).mtimeMs });
+      entries.push({ entry: { name, drv, outputs, trusted: !name.startsWith(untrustedPrefix) }, mtime: statSync(path).mtimeMs });
     } catch {
       // Taken by another pass between the listing and the read.
     }

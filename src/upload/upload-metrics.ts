@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { Spool } from "./spool.js";
 
-export type UploadOutcome = "uploaded" | "failed" | "dead";
+export type UploadOutcome = "uploaded" | "failed" | "dead" | "discarded";
 export type UploadMetrics = ReturnType<typeof createUploadMetrics>;
 
 /**
@@ -31,7 +31,7 @@ export function createUploadMetrics(spool: Spool) {
   });
   const derivations = new Counter({
     name: "petrel_upload_derivations_total",
-    help: "Derivations tried by this uploader, by outcome: uploaded, failed (an attempt that will be retried or set aside), dead (set aside).",
+    help: "Derivations tried by this uploader, by outcome: uploaded, failed (an attempt that will be retried or set aside), dead (set aside), discarded (an untrusted build's, with no untrusted cache).",
     labelNames: ["outcome"] as const,
     registers: [registry],
   });

@@ -9,6 +9,8 @@ export type UploaderOptions = {
   copy: CopyPaths;
   /** The binary cache's store URI: file://…, http(s)://…, s3://… where the node's Nix has it. */
   to: string;
+  /** Where what the untrusted daemon built goes; without it, nowhere: its entries are let go. */
+  untrustedTo?: string | undefined;
   /** Failed attempts before an entry goes to the dead letters. */
   maxAttempts: number;
   /** nix copy processes at once. */
@@ -27,9 +29,9 @@ export type UploaderOptions = {
  * derivation at a time, so one bad path never holds back the others; each
  * failure backs that entry off, and after `maxAttempts` it is set aside.
  */
-export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSize, backoffMs, logger, onOutcome }: UploaderOptions) {
+export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, parallel, batchSize, backoffMs, logger, onOutcome }: UploaderOptions) {
   const notBefore = new Map<string, number>();
-  const counts: Record<UploadOutcome, number> = { uploaded: 0, failed: 0, dead: 0 };
+  const counts: Record<UploadOutcome, number> = { uploaded: 0, failed: 0, dead: 0, discarded: 0 };
   const count = (outcome: UploadOutcome) => {
     counts[outcome] += 1;
     onOutcome?.(outcome);
@@ -50,9 +52,12 @@ export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSi
     logger.warn({ drv: entry.drv, attempts, reason }, "upload: failed, will retry");
   };
 
+  /** Untrusted builds never reach the trusted cache; a batch holds one kind only. */
+  const destination = (entry: SpoolEntry) => (entry.trusted ? to : untrustedTo);
+
   const upload = async (batch: SpoolEntry[]): Promise<void> => {
     try {
-      await copy(to, batch.flatMap((entry) => entry.outputs));
+      await copy(destination(batch[0]!)!, batch.flatMap((entry) => entry.outputs));
     } catch (error) {
       if (batch.length === 1) return fail(batch[0]!, error);
       for (const entry of batch) await upload([entry]);
@@ -65,15 +70,26 @@ export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSi
     }
   };
 
+  /** An untrusted build's entry with no untrusted cache to go to: its roots go, nothing is uploaded. */
+  const letGo = (entry: SpoolEntry) => {
+    spool.complete(entry);
+    notBefore.delete(entry.name);
+    count("discarded");
+  };
+
   /** One pass over what is due; answers how many entries it tried. */
   async function drainOnce(): Promise<number> {
     const queued = spool.list();
     const now = Date.now();
     const due = queued.filter((entry) => (notBefore.get(entry.name) ?? 0) <= now);
     for (const entry of due.filter((entry) => entry.outputs.length === 0)) fail(entry, new Error("the spool entry names no outputs"));
-    const batches: SpoolEntry[][] = [];
     const valid = due.filter((entry) => entry.outputs.length > 0);
-    for (let i = 0; i < valid.length; i += batchSize) batches.push(valid.slice(i, i + batchSize));
+    for (const entry of valid.filter((entry) => destination(entry) === undefined)) letGo(entry);
+    const batches: SpoolEntry[][] = [];
+    for (const kind of [true, false]) {
+      const sent = valid.filter((entry) => entry.trusted === kind && destination(entry) !== undefined);
+      for (let i = 0; i < sent.length; i += batchSize) batches.push(sent.slice(i, i + batchSize));
+    }
     const workers = Array.from({ length: Math.min(parallel, batches.length) }, async () => {
       for (let batch = batches.shift(); batch; batch = batches.shift()) await upload(batch);
     });
