@@ -1,12 +1,10 @@
-import { execFile } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { writeRepoConfig } from "../../src/consul/repo-config.js";
 import { readConfig } from "../../src/config.js";
 import { createNomad, type Nomad } from "../../src/nomad/client.js";
-import { checkout, childrenOf, petrelCommand, registerIsolatedBuilder } from "../cluster/builder.js";
+import { checkout, childrenOf, registerIsolatedBuilder } from "../cluster/builder.js";
 import { startGitea, type RunningGitea } from "../cluster/gitea.js";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
 import { startNomad, type RunningNomad } from "../cluster/nomad.js";
@@ -16,6 +14,7 @@ import { GiteaClient, type GiteaRepo } from "../forge/gitea-api.js";
 import { pushCommit } from "../forge/gitea-git.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
+import { createNodeCache, inCache, verifyInCache, type NodeCache } from "../support/nix-cache.js";
 import { derivationsOf, graphExpression } from "../support/nix-graph.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
 
@@ -25,15 +24,12 @@ import { startPetrel, type TestPetrel } from "../support/petrel.js";
  * no capabilities; Petrel dispatches it for a push to a real Gitea; the build
  * goes through a root nix-daemon that signs and spools every path it builds.
  */
-const exec = promisify(execFile);
 const { consul } = clusterClients();
 const prefix = "petrel-test";
 const secret = "isolated-secret-4a8a08f09d37";
 let run: RunDir;
 let nixDir: string;
-let uploadRoots: string;
-let spool: string;
-let publicKey: string;
+let node: NodeCache;
 let daemon: RunningNixDaemon;
 let agent: RunningNomad;
 let nomad: Nomad;
@@ -48,14 +44,9 @@ beforeAll(async () => {
   // read-only: the key is on a path the build can name, and only its mode keeps it out.
   nixDir = mkdtempSync("/nix/var/nix/petrel-test-");
   chmodSync(nixDir, 0o755);
-  await exec("nix-store", ["--generate-binary-cache-key", "petrel-isolated-1", join(nixDir, "secret-key"), join(nixDir, "public-key")]);
-  chmodSync(join(nixDir, "secret-key"), 0o600);
-  publicKey = readFileSync(join(nixDir, "public-key"), "utf8").trim();
-  spool = join(run.path, "spool");
-  uploadRoots = mkdtempSync("/nix/var/nix/gcroots/petrel-test-");
-  const hook = join(run.path, "post-build-hook");
-  await exec(petrelCommand[0]!, [...petrelCommand.slice(1), "upload", "--install-hook", hook, "--spool", spool, "--gcroots", uploadRoots]);
-  daemon = await startNixDaemon(run, `post-build-hook = ${hook}\nsecret-key-files = ${join(nixDir, "secret-key")}\n`, { confDir: nixDir });
+  node = await createNodeCache(nixDir, "petrel-isolated-1");
+  const hook = await node.installHook(join(run.path, "post-build-hook"));
+  daemon = await startNixDaemon(run, `post-build-hook = ${hook}\nsecret-key-files = ${node.secretKey}\n`, { confDir: nixDir });
 
   const gitCache = run.sub("git-cache");
   const gcroots = run.sub("gcroots");
@@ -79,8 +70,8 @@ afterAll(async () => {
   if (gitea) expect(await gitea.stop()).toEqual([]);
   await agent?.stop();
   await daemon?.stop();
+  node?.remove();
   rmSync(nixDir, { recursive: true, force: true });
-  rmSync(uploadRoots, { recursive: true, force: true });
   expect(await run?.remove()).toEqual([]);
 });
 
@@ -123,8 +114,6 @@ async function finishedBuild(builder: string, commit: string) {
   return { child, alloc, stdout: await readLog(nomad, alloc.ID, "stdout"), stderr: await readLog(nomad, alloc.ID, "stderr") };
 }
 
-const narinfo = (cache: string, path: string) => join(cache, `${path.slice("/nix/store/".length, "/nix/store/".length + 32)}.narinfo`);
-
 describe("builds under the exec driver, isolated as in production", () => {
   const tag = `iso-${Date.now()}`;
   const failing = graphExpression(tag, { failTop: true });
@@ -144,11 +133,10 @@ describe("builds under the exec driver, isolated as in production", () => {
     const intermediates = [...(await derivationsOf(failing, env))].filter(([drv]) => !drv.includes("-petrel-top-")).flatMap(([, outputs]) => outputs);
     expect(intermediates).toHaveLength(3);
     const cache = join(run.path, "cache");
-    await exec(petrelCommand[0]!, [...petrelCommand.slice(1), "upload", "--once", "--to", `file://${cache}`, "--spool", spool, "--gcroots", uploadRoots]);
-    for (const path of intermediates) expect(existsSync(narinfo(cache, path)), path).toBe(true);
-    const verify = ["--extra-experimental-features", "nix-command", "store", "verify", "--store", `file://${cache}`, "--sigs-needed", "1", "--trusted-public-keys", publicKey];
-    await expect(exec("nix", [...verify, ...intermediates])).resolves.toBeDefined();
-    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toEqual([]);
+    expect((await node.uploadOnce(cache)).code).toBe(0);
+    for (const path of intermediates) expect(inCache(cache, path), path).toBe(true);
+    expect(await verifyInCache(cache, intermediates, node.publicKey)).toBe(0);
+    expect(node.queued()).toEqual([]);
   });
 
   it("gives an untrusted push no secrets", async () => {

@@ -1,46 +1,39 @@
 import { execFile } from "node:child_process";
-import { existsSync, lutimesSync, readFileSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, lutimesSync, readFileSync, readdirSync, unlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkout, petrelCommand } from "../cluster/builder.js";
+import { checkout } from "../cluster/builder.js";
 import { clusterClients } from "../support/clients.js";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
+import { createNodeCache, petrel, type NodeCache } from "../support/nix-cache.js";
 import { derivationsOf, graphExpression } from "../support/nix-graph.js";
 
 /** `petrel gc` against Debian's real nix-daemon, with Petrel's post-build-hook queueing what it builds. */
 const exec = promisify(execFile);
 const { nomad } = clusterClients();
 let run: RunDir;
+let node: NodeCache;
 let daemon: RunningNixDaemon;
 let gcroots: string;
-let spool: string;
-let uploadRoots: string;
 const tag = `gc-${Date.now()}`;
 const elevenDaysAgo = new Date(Date.now() - 11 * 24 * 60 * 60 * 1000);
 
 beforeAll(async () => {
   run = createRunDir("petrel-gc-");
   gcroots = run.sub("gcroots");
-  spool = join(run.path, "spool");
-  uploadRoots = mkdtempSync("/nix/var/nix/gcroots/petrel-test-");
-  const hook = join(run.path, "post-build-hook");
-  await petrel("upload", "--install-hook", hook, "--spool", spool, "--gcroots", uploadRoots);
-  daemon = await startNixDaemon(run, `post-build-hook = ${hook}\n`);
+  node = await createNodeCache(run.path);
+  daemon = await startNixDaemon(run, `post-build-hook = ${await node.installHook(join(run.path, "post-build-hook"))}\n`);
 });
 afterAll(async () => {
   await daemon?.stop();
-  rmSync(uploadRoots, { recursive: true, force: true });
+  node?.remove();
   expect(await run?.remove()).toEqual([]);
 });
 
-function petrel(...args: string[]) {
-  return exec(petrelCommand[0]!, [...petrelCommand.slice(1), ...args], { env: { ...process.env, ...daemon?.clientEnv } });
-}
-
 const gc = async (...flags: string[]) =>
-  JSON.parse((await petrel("gc", "--gcroots", gcroots, "--spool", spool, "--upload-gcroots", uploadRoots, ...flags)).stdout) as Record<string, unknown>;
+  JSON.parse((await petrel(["gc", "--gcroots", gcroots, "--spool", node.spool, "--upload-gcroots", node.uploadRoots, ...flags], daemon.clientEnv)).stdout) as Record<string, unknown>;
 
 /**
  * Builds a graph through the daemon with its GC root at `root`, as a build
@@ -57,7 +50,7 @@ async function buildRooted(name: string, root: string): Promise<{ top: string; i
 }
 
 /** Uploads what is queued, so that only the build's own root holds its paths. */
-const drain = () => petrel("upload", "--once", "--to", `file://${join(run.path, "cache")}`, "--spool", spool, "--gcroots", uploadRoots);
+const drain = () => node.uploadOnce(join(run.path, "cache"));
 
 const valid = (path: string) =>
   exec("nix-store", ["--check-validity", path], { env: { ...process.env, ...daemon.clientEnv } }).then(
@@ -88,11 +81,11 @@ describe("petrel gc", () => {
     // Built and not yet uploaded: its build root is old, its upload roots are what keep it.
     const queuedRoot = join(gcroots, "gadget", "c3-default");
     const queued = await buildRooted("queued", queuedRoot);
-    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toHaveLength(3);
+    expect(node.queued()).toHaveLength(3);
     age(oldRoot);
     age(queuedRoot);
     // Someone removed one upload root: gc makes it again before collecting.
-    unlinkSync(join(uploadRoots, basename(queued.intermediates[0]!)));
+    unlinkSync(join(node.uploadRoots, basename(queued.intermediates[0]!)));
 
     const answer = await gc("--days", "7");
     expect(answer).toMatchObject({ removedRoots: 2, keptRoots: 1, queued: 3, reRooted: 1, goneBeforeUpload: [] });
