@@ -29,6 +29,7 @@ export function registerUploadCommands(program: Command): void {
     .option("--batch <n>", "derivations per nix copy", positive, 50)
     .option("--backoff-ms <ms>", "first retry delay, doubled after each failure", positive, 1000)
     .option("--poll-ms <ms>", "how often an idle uploader looks at the spool", positive, 250)
+    .option("--settle-ms <ms>", "while builds still queue paths, wait for a full --batch or this long without a new one", positive, 500)
     .option("--metrics <host:port>", "serve Prometheus metrics (queue depth, dead letters, outcomes) at http://<host:port>/metrics", listenAddress)
     .option("--once", "drain what is queued (retries included), then exit: 0 when all went up, 1 when some went to the dead letters")
     .action(async (options: UploadOptions) => {
@@ -59,7 +60,7 @@ export function registerUploadCommands(program: Command): void {
       const stop = new AbortController();
       process.once("SIGTERM", () => stop.abort()).once("SIGINT", () => stop.abort());
       logger.info({ to: options.to, untrustedTo: options.untrustedTo ?? "nowhere", spool: options.spool, queued: spool.list().length, dead: spool.dead().length }, "upload: started");
-      await uploader.run(stop.signal, options.pollMs);
+      await uploader.run(stop.signal, options.pollMs, options.settleMs);
       server?.close();
     });
 }
@@ -85,6 +86,7 @@ type UploadOptions = {
   batch: number;
   backoffMs: number;
   pollMs: number;
+  settleMs: number;
   metrics?: { host: string; port: number };
   once?: true;
   installHook?: string;

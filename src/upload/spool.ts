@@ -2,8 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { basename, join } from "node:path";
 import { untrustedPrefix } from "./hook-script.js";
 
-/** One built derivation waiting for upload: the spool file's name, the .drv, its outputs, and which daemon built it. */
-export type SpoolEntry = { name: string; drv: string; outputs: string[]; trusted: boolean };
+/** One built derivation waiting for upload: the spool file's name, the .drv, its outputs, which daemon built it, and when it was queued. */
+export type SpoolEntry = { name: string; drv: string; outputs: string[]; trusted: boolean; queuedAt: number };
 
 /**
  * The spool the post-build-hook fills: a file per derivation, renamed into
@@ -65,16 +65,16 @@ export type Spool = ReturnType<typeof openSpool>;
 
 /** The entries of a spool folder, oldest first: the .drv on the first line, its outputs after. */
 function readEntries(folder: string): SpoolEntry[] {
-  const entries: { entry: SpoolEntry; mtime: number }[] = [];
+  const entries: SpoolEntry[] = [];
   for (const name of readdirSync(folder)) {
     if (name.startsWith(".")) continue;
     try {
       const path = join(folder, name);
       const [drv = "", ...outputs] = readFileSync(path, "utf8").split("\n").filter(Boolean);
-      entries.push({ entry: { name, drv, outputs, trusted: !name.startsWith(untrustedPrefix) }, mtime: statSync(path).mtimeMs });
+      entries.push({ name, drv, outputs, trusted: !name.startsWith(untrustedPrefix), queuedAt: statSync(path).mtimeMs });
     } catch {
       // Taken by another pass between the listing and the read.
     }
   }
-  return entries.sort((a, b) => a.mtime - b.mtime).map(({ entry }) => entry);
+  return entries.sort((a, b) => a.queuedAt - b.queuedAt);
 }

@@ -98,10 +98,17 @@ export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, para
     return due.length;
   }
 
-  /** Drains until `signal` aborts, looking again every `pollMs` when idle. */
-  async function run(signal: AbortSignal, pollMs: number): Promise<void> {
+  /**
+   * Builds come in bursts, and every `nix copy` costs a process start that
+   * takes CPU from them: while the spool still fills, wait for a full batch,
+   * or for `settleMs` without a new entry, then drain. Looks again every
+   * `pollMs`, until `signal` aborts.
+   */
+  async function run(signal: AbortSignal, pollMs: number, settleMs: number): Promise<void> {
     while (!signal.aborted) {
-      if ((await drainOnce()) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      const queued = spool.list();
+      const settled = queued.length >= batchSize || (queued.length > 0 && Date.now() - queued.at(-1)!.queuedAt >= settleMs);
+      if (!settled || (await drainOnce()) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     }
   }
 
