@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import type { Command, CommanderError } from "commander";
 import { positive } from "../cli-arguments.js";
 import { defaultSpool, defaultUploadRoots } from "../upload/cli.js";
 import { openSpool } from "../upload/spool.js";
@@ -8,16 +8,17 @@ import { rootQueuedOutputs } from "./queued-roots.js";
 
 const day = 24 * 60 * 60 * 1000;
 
-/** `petrel gc`: a build node's periodic clean-up, run by hcl/gc.hcl. */
+/** `petrel gc`: a build node's periodic clean-up, run by hcl/gc.hcl. Exits 0 done, 1 failed (Nix, the file system), 2 bad usage. */
 export function registerGcCommands(program: Command): void {
   program
     .command("gc")
+    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
     .description("remove build GC roots older than --days, then collect the Nix store's garbage, keeping every path still queued for upload")
     .option("--gcroots <dir>", "the builds' GC roots (the builder's gcroots)", "/nix/var/nix/gcroots/petrel")
     .option("--days <n>", "age in days after which a build's GC root goes", positive, 7)
     .option("--spool <dir>", "the upload spool, whose entries keep their roots", defaultSpool)
     .option("--upload-gcroots <dir>", "where the post-build-hook roots queued outputs", defaultUploadRoots)
-    .option("--dry-run", "remove nothing: say which roots would go and how many store paths would be collected")
+    .option("--dry-run", "remove nothing: say which roots would go and how many store paths are dead already")
     .option("--no-collect", "only remove the old roots")
     .action(async (options: GcOptions) => {
       try {
@@ -37,11 +38,19 @@ async function gc({ gcroots, days, spool: spoolDir, uploadGcroots, dryRun = unde
   const waiting = [...spool.list(), ...spool.deadEntries()];
   if (dryRun) {
     const collected = collect ? await collectGarbage(true) : undefined;
-    return { dryRun: true, oldRoots: old, keptRoots: kept, queued: waiting.length, ...(collected ? { wouldCollect: collected.deleted } : {}) };
+    return { dryRun: true, oldRoots: old, keptRoots: kept, queued: waiting.length, ...(collected ? { deadNow: collected.deleted } : {}) };
   }
-  removeRoots(gcroots, old);
+  removeRoots(gcroots, old, days * day);
   // Roots first, collection after: a queued path is never without its root while the collector runs.
-  const { reRooted, gone } = rootQueuedOutputs(waiting, uploadGcroots);
+  const { reRooted, released, gone } = rootQueuedOutputs(waiting, uploadGcroots);
   const collected = collect ? await collectGarbage(false) : undefined;
-  return { removedRoots: old.length, keptRoots: kept, queued: waiting.length, reRooted: reRooted.length, goneBeforeUpload: gone, ...(collected ? { collected } : {}) };
+  return {
+    removedRoots: old.length,
+    keptRoots: kept,
+    queued: waiting.length,
+    reRooted: reRooted.length,
+    released,
+    goneBeforeUpload: gone,
+    ...(collected ? { collected } : {}),
+  };
 }

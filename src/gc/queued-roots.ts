@@ -1,28 +1,41 @@
-import { existsSync, lstatSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, unlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { SpoolEntry } from "../upload/spool.js";
 
+/** gc's own roots, beside the hook's: the uploader never removes these, gc's next pass does. */
+export const keptByGc = "kept-by-gc";
+
 /**
  * Every output still waiting for upload (queued, or set aside as a dead
- * letter an operator may move back) keeps its root under the upload GC roots,
- * as the post-build-hook made it. A root someone removed is made again, so
- * garbage collection never takes a path before it is in the cache. Answers
- * the roots made again and the outputs already gone from the store.
+ * letter an operator may move back) keeps a root under the upload GC roots.
+ * One whose hook root is missing gets a root of gc's own in `kept-by-gc/`,
+ * so garbage collection never takes a path before it is in the cache. Not the
+ * hook's name: the uploader may be completing that very entry, and a root
+ * made again under the hook's name after it removed it would outlive the
+ * entry for good. gc's own roots whose entry has gone go instead.
+ * Answers the roots made, the stale ones removed and the outputs already gone
+ * from the store.
  */
-export function rootQueuedOutputs(entries: SpoolEntry[], uploadRoots: string): { reRooted: string[]; gone: string[] } {
+export function rootQueuedOutputs(entries: SpoolEntry[], uploadRoots: string) {
+  const own = join(uploadRoots, keptByGc);
+  mkdirSync(own, { recursive: true });
+  const waiting = new Set(entries.flatMap((entry) => entry.outputs));
+  const names = new Set([...waiting].map((output) => basename(output)));
+  const released = readdirSync(own).filter((name) => !names.has(name));
+  for (const name of released) unlinkSync(join(own, name));
+
   const reRooted: string[] = [];
   const gone: string[] = [];
-  for (const output of entries.flatMap((entry) => entry.outputs)) {
-    const root = join(uploadRoots, basename(output));
-    if (isLink(root)) continue;
+  for (const output of waiting) {
+    if (isLink(join(uploadRoots, basename(output))) || isLink(join(own, basename(output)))) continue;
     if (!existsSync(output)) {
       gone.push(output);
       continue;
     }
-    symlinkSync(output, root);
+    symlinkSync(output, join(own, basename(output)));
     reRooted.push(output);
   }
-  return { reRooted, gone };
+  return { reRooted, released: released.length, gone };
 }
 
 function isLink(path: string): boolean {

@@ -22,9 +22,9 @@ describe("the petrel binary", () => {
     expect([...commands].sort()).toEqual(["ca", "dut", "exec", "gc", "help", "logs", "pdu", "serve", "status", "upload"]);
   });
 
-  it("names the option whose value is wrong", () => {
+  it("exits 2 naming the option whose value is wrong", () => {
     const { status, stderr } = petrel(["gc", "--days", "0"]);
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(stderr).toMatch(/^error: option '--days <n>' argument '0' is invalid\. expected a positive whole number\n/);
   });
 
