@@ -43,6 +43,12 @@ variable "gcroots" {
   description = "Where each build's GCROOT (a per-commit out-link path) goes."
 }
 
+variable "nix_remote" {
+  type        = string
+  default     = "daemon"
+  description = "The nix-daemon builds go through (NIX_REMOTE): an untrustedBuilder job names the node's untrusted daemon, e.g. unix:///nix/var/nix/daemon-socket/untrusted."
+}
+
 variable "timeout" {
   type        = number
   default     = 0
@@ -113,6 +119,7 @@ job "builder" {
         PETREL_GIT_CACHE    = var.git_cache
         PETREL_GCROOTS      = var.gcroots
         PETREL_EXEC_TIMEOUT = var.timeout
+        NIX_REMOTE          = var.nix_remote
       }
 
       resources {

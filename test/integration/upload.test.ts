@@ -1,16 +1,14 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
 import { spawnDaemon, stopDaemon } from "../cluster/processes.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
 import { waitUntil } from "../cluster/wait.js";
+import { installHook, narinfo, queued, signingKey, uploadOnce, verifyInCache as verify } from "../support/nix-cache.js";
 import { derivationsOf, graphExpression, nixBuild } from "../support/nix-graph.js";
 
-const run = promisify(execFile);
 const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 let runDir: RunDir;
 let daemon: RunningNixDaemon;
@@ -22,13 +20,12 @@ beforeAll(async () => {
   runDir = createRunDir("petrel-upload-");
   spool = join(runDir.path, "spool");
   gcroots = mkdtempSync("/nix/var/nix/gcroots/petrel-test-");
-  const keys = runDir.sub("keys");
-  await run("nix-store", ["--generate-binary-cache-key", "petrel-test-1", join(keys, "secret"), join(keys, "public")]);
-  publicKey = readFileSync(join(keys, "public"), "utf8").trim();
+  const key = await signingKey(runDir.sub("keys"));
+  publicKey = key.publicKey;
   const hook = join(runDir.path, "post-build-hook");
-  await run(process.execPath, ["--import", "tsx", cli, "upload", "--install-hook", hook, "--spool", spool, "--gcroots", gcroots]);
+  await installHook(hook, { spool, gcroots });
   // The daemon signs what it builds; the uploader never holds the key.
-  daemon = await startNixDaemon(runDir, `post-build-hook = ${hook}\nsecret-key-files = ${join(keys, "secret")}\n`);
+  daemon = await startNixDaemon(runDir, `post-build-hook = ${hook}\nsecret-key-files = ${key.secretFile}\n`);
 });
 afterAll(async () => {
   await daemon?.stop();
@@ -36,22 +33,7 @@ afterAll(async () => {
   expect(await runDir.remove()).toEqual([]);
 });
 
-function upload(cache: string, ...flags: string[]) {
-  return run(process.execPath, ["--import", "tsx", cli, "upload", "--to", `file://${cache}`, "--spool", spool, "--gcroots", gcroots, "--once", ...flags]).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-  );
-}
-
-const narinfo = (cache: string, path: string) => join(cache, `${path.slice("/nix/store/".length, "/nix/store/".length + 32)}.narinfo`);
-
-function verify(cache: string, paths: string[], key: string) {
-  const args = ["--extra-experimental-features", "nix-command", "store", "verify", "--store", `file://${cache}`, "--sigs-needed", "1", "--trusted-public-keys", key, ...paths];
-  return run("nix", args).then(
-    () => 0,
-    (error: { code: number }) => error.code,
-  );
-}
+const upload = (cache: string, ...flags: string[]) => uploadOnce(cache, { spool, gcroots }, ...flags);
 
 describe("petrel upload", () => {
   it("uploads every derivation built, the failed build's intermediates too, signed, and then lets go of their GC roots", async () => {
@@ -62,7 +44,7 @@ describe("petrel upload", () => {
     expect((await nixBuild(failing, env)).code).not.toBe(0);
     const built = [...(await derivationsOf(good, env)).values(), ...[...(await derivationsOf(failing, env))].filter(([drv]) => !drv.includes("-petrel-top-")).map(([, outputs]) => outputs)].flat();
     expect(built).toHaveLength(7);
-    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toHaveLength(5);
+    expect(queued(spool)).toHaveLength(5);
 
     const cache = join(runDir.path, "cache");
     const result = await upload(cache, "--batch", "2");
@@ -72,7 +54,7 @@ describe("petrel upload", () => {
     expect(await verify(cache, built, publicKey)).toBe(0);
     // The check can fail: another key's signature is not enough.
     expect(await verify(cache, built, "someone-else-1:" + publicKey.split(":")[1]!.replace(/^./, (c) => (c === "A" ? "B" : "A")))).not.toBe(0);
-    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toEqual([]);
+    expect(queued(spool)).toEqual([]);
     expect(readdirSync(gcroots)).toEqual([]);
   });
 
@@ -89,7 +71,7 @@ describe("petrel upload", () => {
     expect(lines.filter((line) => line.msg === "upload: failed, will retry").map((line) => line.attempts)).toEqual([1, 2]);
     expect(lines.find((line) => line.msg.startsWith("upload: gave up"))).toMatchObject({ drv: `${gone}.drv`, attempts: 3 });
     expect(readdirSync(join(spool, ".dead"))).toEqual([`${"0".repeat(32)}-petrel-gone.drv`]);
-    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toEqual([]);
+    expect(queued(spool)).toEqual([]);
     expect(readdirSync(cache).filter((name) => name.endsWith(".narinfo"))).toHaveLength(4);
   });
 
@@ -113,7 +95,7 @@ describe("petrel upload", () => {
     await first.exited;
     const during = graphExpression(`up-down-${Date.now()}`);
     expect((await nixBuild(during, env)).code).toBe(0);
-    expect(readdirSync(spool).filter((name) => !name.startsWith("."))).toHaveLength(3);
+    expect(queued(spool)).toHaveLength(3);
 
     const second = start();
     await allUploaded([...(await derivationsOf(during, env)).values()].flat());
