@@ -40,6 +40,13 @@ describe("hcl/builder.hcl on the real Nomad", () => {
     await expect(configOf({ driver: "podman" })).rejects.toThrow("The driver must be exec, docker or raw_exec.");
   });
 
+  it("points the executor at the nix-daemon nix_remote names: the node's own by default, or its untrusted one", async () => {
+    const hcl = readFileSync(builderHclPath, "utf8");
+    const envOf = async (variables: Record<string, string>) => (await nomad.jobs.parse(hcl, variables)).TaskGroups?.[0]?.Tasks[0] as { Env?: Record<string, string> };
+    expect((await envOf({})).Env?.NIX_REMOTE).toBe("daemon");
+    expect((await envOf({ nix_remote: "unix:///nix/var/nix/daemon-socket/untrusted" })).Env?.NIX_REMOTE).toBe("unix:///nix/var/nix/daemon-socket/untrusted");
+  });
+
   it("clones the dispatched commit, runs its .albatros and keeps its stdout for the logs API", async () => {
     const repo = createLocalRepo(inject("cluster").runDir, {
       ".albatros": { executable: true, content: '#!/bin/sh\necho "built $REPO_URL $COMMIT $BRANCH $FLAVOR"\ncat payload.txt\n' },

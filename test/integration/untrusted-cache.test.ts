@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
@@ -8,7 +10,8 @@ import { derivationsOf, graphExpression, nixBuild, type NixEnv } from "../suppor
 
 // One node's store, three daemons on it, as README "Untrusted builds" runs them:
 // the trusted one signs and spools to A; the untrusted one has no key and
-// spools to B; the other untrusted one has neither key nor hook.
+// spools to B; the other untrusted one has neither key nor hook. Root stands
+// in for the trusted builder's user: the trusted daemon lets no one else in.
 let runDir: RunDir;
 let trusted: RunningNixDaemon;
 let untrusted: RunningNixDaemon;
@@ -26,7 +29,7 @@ beforeAll(async () => {
   publicKey = key.publicKey;
   await installHook(join(runDir.path, "hook-a"), queueA);
   await installHook(join(runDir.path, "hook-b"), queueB);
-  trusted = await startNixDaemon(runDir, `post-build-hook = ${join(runDir.path, "hook-a")}\nsecret-key-files = ${key.secretFile}\n`, { name: "trusted" });
+  trusted = await startNixDaemon(runDir, `post-build-hook = ${join(runDir.path, "hook-a")}\nsecret-key-files = ${key.secretFile}\nallowed-users = root\n`, { name: "trusted" });
   untrusted = await startNixDaemon(runDir, `post-build-hook = ${join(runDir.path, "hook-b")}\n`, { name: "untrusted" });
   nowhere = await startNixDaemon(runDir, "", { name: "untrusted-nowhere" });
 });
@@ -36,6 +39,7 @@ afterAll(async () => {
   expect(await runDir.remove()).toEqual([]);
 });
 
+const run = promisify(execFile);
 const through = (daemon: RunningNixDaemon): NixEnv => ({ ...process.env, ...daemon.clientEnv });
 const outputsOf = async (expression: string, daemon: RunningNixDaemon) => [...(await derivationsOf(expression, through(daemon))).values()].flat();
 const narinfos = (cache: string) => (existsSync(cache) ? readdirSync(cache).filter((name) => name.endsWith(".narinfo")) : []);
@@ -104,5 +108,23 @@ describe("untrusted builds on a node's second nix-daemon", () => {
     expect(readFileSync(narinfo(cacheT, sharedPath!), "utf8")).not.toMatch(/^Sig:/m);
     expect(await verifyInCache(cacheT, [sharedPath!], publicKey)).not.toBe(0);
     expect((await uploadOnce(join(runDir.path, "cache-u-shared"), queueB)).code).toBe(0);
+  });
+
+  it("can't reach the trusted daemon when their user is not in its allowed-users", async () => {
+    const user = runDir.user?.name ?? "nobody";
+    const home = runDir.sub("home");
+    const buildAs = (daemon: RunningNixDaemon, expression: string) =>
+      run("runuser", ["-u", user, "--", "env", `HOME=${home}`, `PATH=${process.env.PATH ?? ""}`, `NIX_REMOTE=${daemon.clientEnv.NIX_REMOTE}`, "nix-build", "--no-out-link", "-E", expression], { cwd: home }).then(
+        () => "",
+        (error: { stderr: string }) => error.stderr,
+      );
+    const expression = graphExpression(`as-${user}-${Date.now()}`);
+    expect(await buildAs(trusted, expression)).toContain("cannot open connection to remote store");
+    // The client sees only a closed connection; the daemon says why.
+    expect(readFileSync(join(runDir.path, "trusted", "trusted-daemon.log"), "utf8")).toContain(`user '${user}' is not allowed to connect to the Nix daemon`);
+    expect(queued(queueA.spool)).toEqual([]);
+    expect(await buildAs(untrusted, expression)).toBe("");
+    expect(queued(queueB.spool)).toHaveLength(3);
+    expect((await uploadOnce(join(runDir.path, "cache-u-user"), queueB)).code).toBe(0);
   });
 });
