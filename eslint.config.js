@@ -7,14 +7,12 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ["eslint.config.js", "test/cluster/*.mjs"] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ["eslint.config.js"] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  // Plain scripts that other programs run (snmpd's pass_persist peer): linted, not type-checked.
-  { files: ["eslint.config.js", "test/cluster/*.mjs"], ...tseslint.configs.disableTypeChecked },
-  { files: ["test/cluster/*.mjs"], languageOptions: { globals: { process: "readonly" } } },
+  { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
 );

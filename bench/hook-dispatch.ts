@@ -6,6 +6,7 @@
  *
  *   npm run bench:hook        (BENCH_REQUESTS per level, default 300)
  */
+import { spawnBenchPetrel } from "./bench-petrel.js";
 import { createHmac, randomUUID } from "node:crypto";
 import { readConfig } from "../src/config.js";
 import { createConsul } from "../src/consul/client.js";
@@ -13,7 +14,6 @@ import { writeRepoConfig } from "../src/consul/repo-config.js";
 import { createNomad } from "../src/nomad/client.js";
 import { registerBuilder } from "../test/cluster/builder.js";
 import { startCluster } from "../test/cluster/cluster.js";
-import { spawnPetrelServe } from "../test/cluster/petrel-serve.js";
 import { giteaPush } from "../test/support/payloads.js";
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 300);
@@ -30,13 +30,7 @@ try {
   const cloneUrl = "https://git.example.org/bench/widget.git";
   await writeRepoConfig(createConsul(config.consul), config.kvPrefix, cloneUrl, { hook: { secret }, trusted: { senders: ["alice"] }, inject: "K=V\n", builder });
 
-  const petrel = await spawnPetrelServe({
-    nomadAddr: cluster.nomadAddr,
-    consulAddr: cluster.consulAddr,
-    logDir: cluster.runDir,
-    env: { ...process.env, PETREL_LOG_LEVEL: "warn" },
-    nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
-  });
+  const petrel = await spawnBenchPetrel(cluster);
   const petrelUrl = petrel.url;
   try {
 

@@ -7,13 +7,13 @@
  *
  *   npm run bench:logs        (BENCH_ROUNDS, default 5; BENCH_LOG_MB, default 100; BENCH_PROFILE=<dir> for a CPU profile of Petrel)
  */
+import { spawnBenchPetrel } from "./bench-petrel.js";
 import { readFileSync } from "node:fs";
 import { get } from "node:http";
 import { readConfig } from "../src/config.js";
 import { createNomad } from "../src/nomad/client.js";
 import { registerBuilder } from "../test/cluster/builder.js";
 import { startCluster } from "../test/cluster/cluster.js";
-import { spawnPetrelServe } from "../test/cluster/petrel-serve.js";
 import { finishedAllocation } from "../test/support/allocations.js";
 import { createLocalRepo } from "../test/support/local-repo.js";
 
@@ -32,13 +32,7 @@ try {
   const alloc = await finishedAllocation(nomad, job, { timeoutMs: 300_000 });
   if (alloc.ClientStatus !== "complete") throw new Error(`the log-writing build ended ${alloc.ClientStatus}`);
 
-  const petrel = await spawnPetrelServe({
-    nomadAddr: cluster.nomadAddr,
-    consulAddr: cluster.consulAddr,
-    logDir: cluster.runDir,
-    env: { ...process.env, PETREL_LOG_LEVEL: "warn" },
-    nodeArgs: process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
-  });
+  const petrel = await spawnBenchPetrel(cluster);
   const petrelUrl = petrel.url;
   try {
     const direct = `${cluster.nomadAddr}/v1/client/fs/logs/${alloc.ID}?task=executor&type=stdout&origin=start&offset=0&plain=true`;

@@ -8,7 +8,7 @@
  * in (c), and the drain throughput of `petrel upload --once` over N queued
  * derivations.
  *
- *   npm run bench:upload        (as root; BENCH_DERIVATIONS=200)
+ *   npm run bench:upload        (as root; BENCH_DERIVATIONS=200, BENCH_ROUNDS=3)
  */
 import { execFile } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
@@ -59,30 +59,40 @@ const tag = `${Date.now()}`;
 const keys = runDir.sub("keys");
 await run("nix-store", ["--generate-binary-cache-key", "petrel-bench-1", join(keys, "secret"), join(keys, "public")]);
 const signing = `secret-key-files = ${join(keys, "secret")}\n`;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (samples: number[]) => [...samples].sort((x, y) => x - y)[Math.floor(samples.length / 2)]!;
 try {
   // A warm-up build, so the first measured case doesn't pay for cold caches.
   await timedBuild(runDir, "", `warm-${tag}`);
-  const none = await timedBuild(runDir, signing, `a-${tag}`);
-  const exit0 = await timedBuild(runDir, `${signing}post-build-hook = ${script(join(runDir.path, "exit0"), "exit 0")}\n`, `b-${tag}`);
-
   const spool = join(runDir.path, "spool");
   const hook = join(runDir.path, "petrel-hook");
   await run(petrel[0]!, [...petrel.slice(1), "--install-hook", hook, "--spool", spool, "--gcroots", gcroots]);
-  const uploader = spawnDaemon("petrel-upload", petrel[0]!, [...petrel.slice(1), "--to", `file://${join(runDir.path, "cache-c")}`, "--spool", spool, "--gcroots", gcroots, "--poll-ms", "100"], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH },
-    logFile: join(runDir.path, "upload.log"),
-  });
-  const withPetrel = await timedBuild(runDir, `${signing}post-build-hook = ${hook}\n`, `c-${tag}`);
-  const cacheDelay = await untilEmpty(spool);
-  await stopDaemon(uploader);
+  const exit0Hook = script(join(runDir.path, "exit0"), "exit 0");
 
-  // The drain alone: N derivations queued while no uploader runs, then one `--once`.
-  const hookAlone = await timedBuild(runDir, `${signing}post-build-hook = ${hook}\n`, `c2-${tag}`);
-  const backlog = queued(spool);
-  const drainStart = performance.now();
-  await run(petrel[0]!, [...petrel.slice(1), "--to", `file://${join(runDir.path, "cache-c2")}`, "--spool", spool, "--gcroots", gcroots, "--once"]);
-  const drain = performance.now() - drainStart;
+  // The cases take turns, round after round, so a slow moment of a shared machine spreads over all of them.
+  const samples = { none: [] as number[], exit0: [] as number[], withPetrel: [] as number[], cacheDelay: [] as number[], hookAlone: [] as number[], drain: [] as number[] };
+  let backlog = 0;
+  for (let round = 0; round < rounds; round++) {
+    samples.none.push(await timedBuild(runDir, signing, `a${round}-${tag}`));
+    samples.exit0.push(await timedBuild(runDir, `${signing}post-build-hook = ${exit0Hook}\n`, `b${round}-${tag}`));
+
+    const uploader = spawnDaemon("petrel-upload", petrel[0]!, [...petrel.slice(1), "--to", `file://${join(runDir.path, "cache-c")}`, "--spool", spool, "--gcroots", gcroots, "--poll-ms", "100"], {
+      cwd: process.cwd(),
+      env: { PATH: process.env.PATH },
+      logFile: join(runDir.path, "upload.log"),
+    });
+    samples.withPetrel.push(await timedBuild(runDir, `${signing}post-build-hook = ${hook}\n`, `c${round}-${tag}`));
+    samples.cacheDelay.push(await untilEmpty(spool));
+    await stopDaemon(uploader);
+
+    // The hook alone, then the drain of what it queued: N derivations, one `--once`.
+    samples.hookAlone.push(await timedBuild(runDir, `${signing}post-build-hook = ${hook}\n`, `e${round}-${tag}`));
+    backlog = queued(spool);
+    const drainStart = performance.now();
+    await run(petrel[0]!, [...petrel.slice(1), "--to", `file://${join(runDir.path, "cache-e")}`, "--spool", spool, "--gcroots", gcroots, "--once"]);
+    samples.drain.push(performance.now() - drainStart);
+  }
+  const [none, exit0, withPetrel, hookAlone, cacheDelay, drain] = [samples.none, samples.exit0, samples.withPetrel, samples.hookAlone, samples.cacheDelay, samples.drain].map(median) as [number, number, number, number, number, number];
 
   const manual = script(
     join(runDir.path, "manual"),
@@ -93,7 +103,7 @@ try {
 
   const row = (name: string, ms: number, base: number, floor: number) =>
     console.log(`${name.padEnd(44)} ${(ms / 1000).toFixed(2).padStart(7)} s  ×${(ms / base).toFixed(2)} no hook  ×${(ms / floor).toFixed(2)} exit-0 hook`);
-  console.log(`${count} derivations through the real nix-daemon (Nix ${(await run("nix-store", ["--version"])).stdout.trim().split(" ").pop()})`);
+  console.log(`${count} derivations through the real nix-daemon (Nix ${(await run("nix-store", ["--version"])).stdout.trim().split(" ").pop()}), medians of ${rounds} interleaved rounds ((d): one)`);
   row("(a) no hook (baseline)", none, none, exit0);
   row("(b) hook that only exits 0 (floor)", exit0, none, exit0);
   row("(c) Petrel's hook, petrel upload draining", withPetrel, none, exit0);

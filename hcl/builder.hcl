@@ -3,8 +3,9 @@
 # through the node's git mirror cache and runs the repository's executable
 # `.albatros` script.
 #
-#   nomad job run hcl/builder.hcl                          # production: exec driver
-#   nomad job run -var driver=docker -var image=… hcl/builder.hcl   # an image with sh and git
+#   nomad job run hcl/builder.hcl          # production: exec driver, as nobody, no capabilities,
+#                                          # on nodes set up with hcl/nomad-client.hcl
+#   nomad job run -var driver=docker -var image=… -var 'petrel_command=["petrel"]' hcl/builder.hcl
 #   nomad job run -var driver=raw_exec hcl/builder.hcl     # dev and test clusters
 #
 # Petrel dispatches it with meta; `nomad job status builder` lists every build.
@@ -27,8 +28,41 @@ variable "image" {
 
 variable "petrel_command" {
   type        = list(string)
-  default     = ["petrel"]
-  description = "How the executor invokes Petrel, before the `exec` argument, e.g. [\"node\", \"/opt/petrel/dist/cli.js\"]."
+  default     = ["/usr/bin/node", "/opt/petrel/dist/cli.js"]
+  description = "How the executor invokes Petrel, before the `exec` argument: a path inside the task, e.g. [\"petrel\"] in an image."
+}
+
+variable "user" {
+  type        = string
+  default     = "nobody"
+  description = "The unprivileged user the exec driver runs the build as."
+}
+
+variable "cap_drop" {
+  type        = list(string)
+  default     = ["all"]
+  description = "Capabilities the exec driver takes from the build. Nomad's default set includes dac_override, with which even nobody reads root's 0600 files: keep [\"all\"]."
+}
+
+variable "volumes" {
+  type = map(object({ path = string, read_only = bool }))
+  default = {
+    "nix"    = { path = "/nix", read_only = true }
+    "petrel" = { path = "/opt/petrel", read_only = true }
+  }
+  description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself. The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and petrel-gcroots."
+}
+
+variable "ca_file" {
+  type        = string
+  default     = ""
+  description = "A CA certificate (PEM, a path inside the task) that signs Petrel's HTTPS certificate, e.g. the ca.pem of Petrel's embedded CA; \"\" for one the system already trusts."
+}
+
+variable "nix_remote" {
+  type        = string
+  default     = "daemon"
+  description = "NIX_REMOTE of the build: the node's nix-daemon (daemon), or unix://<socket> of another one."
 }
 
 variable "git_cache" {
@@ -41,12 +75,6 @@ variable "gcroots" {
   type        = string
   default     = "/nix/var/nix/gcroots/petrel"
   description = "Where each build's GCROOT (a per-commit out-link path) goes."
-}
-
-variable "nix_remote" {
-  type        = string
-  default     = "daemon"
-  description = "The nix-daemon builds go through (NIX_REMOTE): an untrustedBuilder job names the node's untrusted daemon, e.g. unix:///nix/var/nix/daemon-socket/untrusted."
 }
 
 variable "timeout" {
@@ -68,6 +96,14 @@ variable "cpu" {
 variable "memory" {
   type    = number
   default = 1024
+}
+
+locals {
+  # Volumes mounted in lexical order of their names: /nix before the GC roots inside it.
+  mounts = var.driver == "raw_exec" ? {} : merge(var.volumes, {
+    "petrel-gcroots"   = { path = var.gcroots, read_only = false }
+    "petrel-git-cache" = { path = var.git_cache, read_only = false }
+  })
 }
 
 job "builder" {
@@ -98,28 +134,52 @@ job "builder" {
       size = 2048
     }
 
+    dynamic "volume" {
+      for_each = local.mounts
+      labels   = [volume.key]
+      content {
+        type      = "host"
+        source    = volume.key
+        read_only = volume.value.read_only
+      }
+    }
+
     task "executor" {
       driver = var.driver
+      # raw_exec runs as the agent's user; only the isolating drivers take another.
+      user = var.driver == "raw_exec" ? "" : var.user
 
       config {
-        # A null attribute is left out, so exec and raw_exec never see `image`.
-        image   = var.driver == "docker" ? var.image : null
-        command = var.petrel_command[0]
-        args    = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["exec"])
+        # A null attribute is left out, so each driver sees only its own.
+        image    = var.driver == "docker" ? var.image : null
+        cap_drop = var.driver == "raw_exec" ? null : var.cap_drop
+        command  = var.petrel_command[0]
+        args     = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["exec"])
+      }
+
+      dynamic "volume_mount" {
+        for_each = local.mounts
+        content {
+          volume      = volume_mount.key
+          destination = volume_mount.value.path
+          read_only   = volume_mount.value.read_only
+        }
       }
 
       # The build script's contract: these four, as environment variables.
       env {
-        REPO_URL = "${NOMAD_META_REPO_URL}"
-        COMMIT   = "${NOMAD_META_COMMIT}"
-        BRANCH   = "${NOMAD_META_BRANCH}"
-        FLAVOR   = "${NOMAD_META_FLAVOR}"
-        HOME     = "${NOMAD_TASK_DIR}"
+        REPO_URL   = "${NOMAD_META_REPO_URL}"
+        COMMIT     = "${NOMAD_META_COMMIT}"
+        BRANCH     = "${NOMAD_META_BRANCH}"
+        FLAVOR     = "${NOMAD_META_FLAVOR}"
+        HOME       = "${NOMAD_TASK_DIR}"
+        NIX_REMOTE = var.nix_remote
+        # Node's own way to trust one more CA, read by `petrel exec` as it redeems SECRETS_URL.
+        NODE_EXTRA_CA_CERTS = var.ca_file
         # SECRETS_URL comes as NOMAD_META_SECRETS_URL, which Nomad sets only when dispatched with it.
         PETREL_GIT_CACHE    = var.git_cache
         PETREL_GCROOTS      = var.gcroots
         PETREL_EXEC_TIMEOUT = var.timeout
-        NIX_REMOTE          = var.nix_remote
       }
 
       resources {

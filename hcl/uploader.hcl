@@ -7,16 +7,6 @@
 #   nomad job run -var cache=file:///srv/nix-cache hcl/uploader.hcl
 #
 # The node's nix.conf then names the hook: `post-build-hook = <hook>`.
-#
-# Untrusted builds go through a second nix-daemon on the same store, whose
-# nix.conf has no signing key (README, "Untrusted builds"). Its outputs go to
-# a cache of their own, drained from a spool of their own, or nowhere:
-#
-#   nomad job run -var cache=file:///srv/nix-cache -var untrusted_cache=file:///srv/nix-cache-untrusted hcl/uploader.hcl
-#
-# and the untrusted daemon's nix.conf names `post-build-hook = <untrusted_hook>`.
-# With untrusted_cache left empty, the untrusted daemon has no hook and this
-# job drains only the trusted spool.
 
 variable "cache" {
   type        = string
@@ -29,9 +19,22 @@ variable "petrel_command" {
   description = "How to invoke Petrel, before the `upload` argument, e.g. [\"node\", \"/opt/petrel/dist/cli.js\"]."
 }
 
+variable "untrusted_cache" {
+  type        = string
+  default     = ""
+  description = "The cache for what the untrusted builds' nix-daemon built; \"\" uploads those paths nowhere."
+}
+
 variable "hook" {
-  type    = string
-  default = "/etc/petrel/post-build-hook"
+  type        = string
+  default     = "/etc/petrel/post-build-hook"
+  description = "The post-build-hook of the node's nix-daemon (its nix.conf names it)."
+}
+
+variable "untrusted_hook" {
+  type        = string
+  default     = "/etc/petrel/post-build-hook-untrusted"
+  description = "The post-build-hook of the nix-daemon untrusted builds use, if the node runs one."
 }
 
 variable "spool" {
@@ -50,27 +53,6 @@ variable "parallel" {
   default = 4
 }
 
-variable "untrusted_cache" {
-  type        = string
-  default     = ""
-  description = "The untrusted builds' own binary cache; empty: their outputs are uploaded nowhere. Never the trusted cache."
-}
-
-variable "untrusted_hook" {
-  type    = string
-  default = "/etc/petrel/untrusted/post-build-hook"
-}
-
-variable "untrusted_spool" {
-  type    = string
-  default = "/var/spool/petrel/upload-untrusted"
-}
-
-variable "untrusted_gcroots" {
-  type    = string
-  default = "/nix/var/nix/gcroots/petrel-upload-untrusted"
-}
-
 variable "datacenters" {
   type    = list(string)
   default = ["*"]
@@ -80,16 +62,6 @@ locals {
   petrel = var.petrel_command[0]
   # The hook and the uploader must agree on these two folders.
   petrel_args = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["upload", "--spool", var.spool, "--gcroots", var.gcroots])
-  # One element when untrusted outputs have a cache to go to, none otherwise:
-  # the `for_each` of the untrusted tasks below.
-  untrusted = var.untrusted_cache == "" ? [] : [var.untrusted_cache]
-  # Untrusted outputs must never reach the trusted side: a place both sides
-  # name stops the parse with "Duplicate object key" and this sentence.
-  kept_apart = var.untrusted_cache == "" ? {} : {
-    for place in [var.cache, var.untrusted_cache, var.hook, var.untrusted_hook, var.spool, var.untrusted_spool, var.gcroots, var.untrusted_gcroots] :
-    "${place} is named for trusted and untrusted builds alike" => place
-  }
-  untrusted_args = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["upload", "--spool", var.untrusted_spool, "--gcroots", var.untrusted_gcroots])
 }
 
 job "petrel-uploader" {
@@ -97,6 +69,18 @@ job "petrel-uploader" {
   datacenters = var.datacenters
 
   group "uploader" {
+    network {
+      port "metrics" {}
+    }
+
+    # Prometheus finds every node's uploader through Consul.
+    service {
+      name     = "petrel-uploader"
+      port     = "metrics"
+      tags     = ["metrics"]
+      provider = "consul"
+    }
+
     # Root on the host: the spool, the GC roots and the store are the node's own.
     task "install-hook" {
       driver = "raw_exec"
@@ -109,46 +93,27 @@ job "petrel-uploader" {
       }
     }
 
+    task "install-untrusted-hook" {
+      driver = "raw_exec"
+      lifecycle {
+        hook = "prestart"
+      }
+      config {
+        command = local.petrel
+        args    = concat(local.petrel_args, ["--install-hook", var.untrusted_hook, "--untrusted"])
+      }
+    }
+
     task "upload" {
       driver = "raw_exec"
       config {
         command = local.petrel
-        args    = concat(local.petrel_args, ["--to", var.cache, "--parallel", format("%d", var.parallel)])
+        args = concat(local.petrel_args, ["--to", var.cache, "--parallel", format("%d", var.parallel), "--metrics", "${NOMAD_ADDR_metrics}"],
+        var.untrusted_cache == "" ? [] : ["--untrusted-to", var.untrusted_cache])
       }
       resources {
         cpu    = 200
         memory = 256
-      }
-    }
-
-    dynamic "task" {
-      for_each = local.untrusted
-      labels   = ["install-untrusted-hook"]
-      content {
-        driver = "raw_exec"
-        lifecycle {
-          hook = "prestart"
-        }
-        config {
-          command = local.petrel
-          args    = concat(local.untrusted_args, ["--install-hook", var.untrusted_hook])
-        }
-      }
-    }
-
-    dynamic "task" {
-      for_each = local.untrusted
-      labels   = ["upload-untrusted"]
-      content {
-        driver = "raw_exec"
-        config {
-          command = local.petrel
-          args    = concat(local.untrusted_args, ["--to", task.value, "--parallel", format("%d", var.parallel)])
-        }
-        resources {
-          cpu    = 200
-          memory = 256
-        }
       }
     }
   }

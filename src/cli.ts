@@ -4,6 +4,7 @@ import { registerBuildCommands } from "./build/cli.js";
 import { ConfigError, readConfig } from "./config.js";
 import { registerExecCommands } from "./executor/cli.js";
 import { registerGatewayCommands } from "./gateway/cli.js";
+import { registerGcCommands } from "./gc/cli.js";
 import { registerCaCommands } from "./pki/cli.js";
 import { serve } from "./server/serve.js";
 import { registerUploadCommands } from "./upload/cli.js";
@@ -16,12 +17,6 @@ const serveFlags = [
   ["--log-level <level>", "PETREL_LOG_LEVEL", "fatal, error, warn, info, debug or trace (default info)"],
   ["--nomad-addr <url>", "NOMAD_ADDR", "Nomad HTTP API (default http://127.0.0.1:4646)"],
   ["--consul-addr <addr>", "CONSUL_HTTP_ADDR", "Consul HTTP API (default 127.0.0.1:8500)"],
-] as const;
-
-/** Subcommands whose work is not in this version yet: they say so rather than pretend. */
-const notYetAvailable = [
-  ["dut", "power-cycle a device under test and judge its serial console"],
-  ["gc", "clean up finished builds"],
 ] as const;
 
 const program = new Command("petrel")
@@ -53,18 +48,7 @@ registerCaCommands(program);
 registerGatewayCommands(program);
 registerExecCommands(program);
 registerUploadCommands(program);
-
-for (const [name, description] of notYetAvailable) {
-  program
-    .command(name)
-    .description(`${description} (not yet available)`)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      process.stderr.write(`petrel ${name}: not yet available in this version of Petrel\n`);
-      process.exit(69);
-    });
-}
+registerGcCommands(program);
 
 registerBuildCommands(program);
 

@@ -53,5 +53,9 @@ export type NodeStub = {
 /** A job as Nomad's parser returns it; Petrel passes it back unchanged. */
 export type JobSpec = {
   ID: string;
-  TaskGroups?: { Name: string; Tasks: { Name: string; Driver: string; Config: Record<string, unknown> }[] }[];
+  TaskGroups?: {
+    Name: string;
+    Volumes?: Record<string, { Type: string; Source: string; ReadOnly: boolean }>;
+    Tasks: { Name: string; Driver: string; User?: string; Config: Record<string, unknown>; VolumeMounts?: { Volume: string; Destination: string; ReadOnly: boolean }[] }[];
+  }[];
 } & Record<string, unknown>;

@@ -10,6 +10,7 @@ import type { Nomad } from "../nomad/client.js";
 import { createSingleUse } from "../single-use/single-use.js";
 import { buildRoutes } from "./build.js";
 import { errorHandler, notFound } from "./errors.js";
+import { gatewayRoutes } from "./gateway.js";
 import { healthRoutes } from "./health.js";
 import { createRerun } from "../dispatch/rerun.js";
 import { bootRoutes } from "./boot.js";
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ nomad, consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
+  app.use(gatewayRoutes({ nomad, consul, kvPrefix: config.kvPrefix, apiToken: config.apiToken }));
   app.use(bootRoutes({ consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, bootSecretsTtlSeconds: config.bootSecretsTtlSeconds }));
   const { caCert } = deps;
   if (caCert !== undefined) app.get("/ca.pem", (_req, res) => void res.type("application/x-pem-file").send(caCert));

@@ -1,8 +1,8 @@
-import { Router, type Request, type RequestHandler } from "express";
-import { sameSecret } from "../forge/authenticate.js";
+import { Router, type Request } from "express";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { findBuild } from "../build/load-build.js";
+import { requireApiToken } from "./bearer.js";
 
 export type BuildActionDeps = { nomad: Nomad; apiToken: string | undefined; metrics: Metrics; rerun: (builder: string, meta: Record<string, string>) => Promise<string> };
 
@@ -13,13 +13,7 @@ export type BuildActionDeps = { nomad: Nomad; apiToken: string | undefined; metr
  */
 export function buildActionRoutes({ nomad, apiToken, metrics, rerun }: BuildActionDeps): Router {
   const router = Router();
-  const authorized: RequestHandler = (req, res, next) => {
-    const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-    if (apiToken === undefined) res.status(401).json({ error: "this Petrel has no PETREL_API_TOKEN: cancel and rerun are off" });
-    else if (given === undefined) res.status(401).json({ error: "missing Authorization: Bearer <PETREL_API_TOKEN>" });
-    else if (!sameSecret(given, apiToken)) res.status(401).json({ error: "the bearer token is not this Petrel's API token" });
-    else next();
-  };
+  const authorized = requireApiToken(apiToken, "cancel and rerun");
 
   router.post("/build/cancel", authorized, async (req, res) => {
     const id = jobParam(req);

@@ -1,10 +1,12 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { listenAddress, positive } from "../cli-arguments.js";
 import { createLogger } from "../log.js";
 import { installHook } from "./install-hook.js";
 import { nixCopy } from "./nix-copy.js";
 import { openSpool } from "./spool.js";
+import { createUploadMetrics, serveUploadMetrics } from "./upload-metrics.js";
 import { createUploader } from "./uploader.js";
 
 export const defaultSpool = "/var/spool/petrel/upload";
@@ -16,40 +18,50 @@ export function registerUploadCommands(program: Command): void {
     .command("upload")
     .description("drain the Nix post-build spool to the binary cache, or install the post-build-hook that fills it")
     .option("--to <store-uri>", "the binary cache: file:///…, http(s)://…, s3://… where this node's Nix supports it")
+    .option("--untrusted-to <store-uri>", "the cache for what the untrusted builds' nix-daemon built; without it, those paths are not uploaded")
     .option("--spool <dir>", "the spool folder", defaultSpool)
     .option("--gcroots <dir>", "where the hook roots queued outputs (under /nix/var/nix/gcroots)", defaultUploadRoots)
     .option("--install-hook <file>", "instead of draining: write the post-build-hook for these --spool and --gcroots (name it in the nix-daemon's nix.conf)")
     .option("--nix-store <path>", "with --install-hook: nix-store's absolute path (default: found on PATH)")
+    .option("--untrusted", "with --install-hook: the hook of the nix-daemon untrusted builds use; its entries go to --untrusted-to, or nowhere")
     .option("--attempts <n>", "failed attempts before an entry goes to the dead letters", positive, 5)
     .option("--parallel <n>", "nix copy processes at once", positive, 4)
     .option("--batch <n>", "derivations per nix copy", positive, 50)
     .option("--backoff-ms <ms>", "first retry delay, doubled after each failure", positive, 1000)
     .option("--poll-ms <ms>", "how often an idle uploader looks at the spool", positive, 250)
+    .option("--settle-ms <ms>", "while builds still queue paths, wait for a full --batch or this long without a new one", positive, 500)
+    .option("--metrics <host:port>", "serve Prometheus metrics (queue depth, dead letters, outcomes) at http://<host:port>/metrics", listenAddress)
     .option("--once", "drain what is queued (retries included), then exit: 0 when all went up, 1 when some went to the dead letters")
     .action(async (options: UploadOptions) => {
       if (options.installHook) return install(options.installHook, options);
       if (!options.to) fail("petrel upload: --to <store-uri> is required: the binary cache to upload to");
       const logger = createLogger("info");
       const spool = openSpool(options.spool, options.gcroots);
+      const metrics = createUploadMetrics(spool);
+      const server = options.metrics ? await serveUploadMetrics(metrics, options.metrics.host, options.metrics.port).catch((error: Error) => fail(`petrel upload: --metrics: ${error.message}`)) : undefined;
       const uploader = createUploader({
         spool,
         copy: nixCopy,
         to: options.to,
+        untrustedTo: options.untrustedTo,
         maxAttempts: options.attempts,
         parallel: options.parallel,
         batchSize: options.batch,
         backoffMs: options.backoffMs,
         logger,
+        onOutcome: metrics.count,
       });
       if (options.once) {
         await uploader.drainAll();
         process.exitCode = uploader.counts.dead > 0 ? 1 : 0;
+        server?.close();
         return;
       }
       const stop = new AbortController();
       process.once("SIGTERM", () => stop.abort()).once("SIGINT", () => stop.abort());
-      logger.info({ to: options.to, spool: options.spool, queued: spool.list().length, dead: spool.dead().length }, "upload: started");
-      await uploader.run(stop.signal, options.pollMs);
+      logger.info({ to: options.to, untrustedTo: options.untrustedTo ?? "nowhere", spool: options.spool, queued: spool.list().length, dead: spool.dead().length }, "upload: started");
+      await uploader.run(stop.signal, options.pollMs, options.settleMs);
+      server?.close();
     });
 }
 
@@ -57,7 +69,7 @@ function install(out: string, options: UploadOptions): void {
   const nixStore = options.nixStore ?? onPath("nix-store");
   if (!nixStore) fail("petrel upload --install-hook: nix-store is not on PATH; pass --nix-store");
   try {
-    installHook(out, { spool: options.spool, gcroots: options.gcroots, nixStore });
+    installHook(out, { spool: options.spool, gcroots: options.gcroots, nixStore, untrusted: options.untrusted === true });
   } catch (error) {
     fail(`petrel upload --install-hook: ${(error as Error).message}`);
   }
@@ -65,6 +77,8 @@ function install(out: string, options: UploadOptions): void {
 
 type UploadOptions = {
   to?: string;
+  untrustedTo?: string;
+  untrusted?: true;
   spool: string;
   gcroots: string;
   attempts: number;
@@ -72,16 +86,12 @@ type UploadOptions = {
   batch: number;
   backoffMs: number;
   pollMs: number;
+  settleMs: number;
+  metrics?: { host: string; port: number };
   once?: true;
   installHook?: string;
   nixStore?: string;
 };
-
-function positive(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a positive whole number");
-  return number;
-}
 
 function onPath(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {

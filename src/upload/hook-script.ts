@@ -5,7 +5,16 @@ export type HookPaths = {
   gcroots: string;
   /** Absolute: Nix runs the hook with an empty PATH. */
   nixStore: string;
+  /**
+   * The hook of the node's second nix-daemon, the one untrusted builds use:
+   * its entries are named `untrusted-…`, and the uploader sends them to the
+   * untrusted cache, or nowhere.
+   */
+  untrusted?: boolean;
 };
+
+/** The name prefix of the entries an untrusted daemon's hook makes. */
+export const untrustedPrefix = "untrusted-";
 
 /**
  * Nix's post-build-hook, as a few lines of sh rather than a Node process:
@@ -15,7 +24,7 @@ export type HookPaths = {
  * of one. Store paths hold no shell-special characters, and the hook's output
  * reaches the (maybe untrusted) client, so it prints nothing.
  */
-export function hookScript({ spool, gcroots, nixStore }: HookPaths): string {
+export function hookScript({ spool, gcroots, nixStore, untrusted = false }: HookPaths): string {
   for (const [name, path] of Object.entries({ spool, gcroots, nixStore })) {
     if (!/^\/[A-Za-z0-9_.+\-/]+$/.test(path)) throw new Error(`${name} must be an absolute path of plain characters, not '${path}'`);
   }
@@ -41,7 +50,7 @@ fi
 for out in $outs; do
   ln -sfn "$out" "${gcroots}/\${out##*/}"
 done
-entry=\${DRV_PATH##*/}
+entry=${untrusted ? untrustedPrefix : ""}\${DRV_PATH##*/}
 printf '%s\\n' "$DRV_PATH" $outs > "${spool}/.tmp/$entry.$$"
 mv -f "${spool}/.tmp/$entry.$$" "${spool}/$entry"
 `;

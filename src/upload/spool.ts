@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { untrustedPrefix } from "./hook-script.js";
 
-/** One built derivation waiting for upload: the spool file's name, the .drv and its outputs. */
-export type SpoolEntry = { name: string; drv: string; outputs: string[] };
+/** One built derivation waiting for upload: the spool file's name, the .drv, its outputs, which daemon built it, and when it was queued. */
+export type SpoolEntry = { name: string; drv: string; outputs: string[]; trusted: boolean; queuedAt: number };
 
 /**
  * The spool the post-build-hook fills: a file per derivation, renamed into
@@ -21,20 +22,7 @@ export function openSpool(dir: string, gcroots: string) {
 
   return {
     /** Queued entries, oldest first; one removed meanwhile is skipped. */
-    list(): SpoolEntry[] {
-      const entries: { entry: SpoolEntry; mtime: number }[] = [];
-      for (const name of readdirSync(dir)) {
-        if (name.startsWith(".")) continue;
-        try {
-          const path = join(dir, name);
-          const [drv = "", ...outputs] = readFileSync(path, "utf8").split("\n").filter(Boolean);
-          entries.push({ entry: { name, drv, outputs }, mtime: statSync(path).mtimeMs });
-        } catch {
-          // Taken by another pass between the listing and the read.
-        }
-      }
-      return entries.sort((a, b) => a.mtime - b.mtime).map(({ entry }) => entry);
-    },
+    list: () => readEntries(dir),
 
     attempts(entry: SpoolEntry): number {
       try {
@@ -67,7 +55,26 @@ export function openSpool(dir: string, gcroots: string) {
     dead(): string[] {
       return readdirSync(deadDir);
     },
+
+    /** The dead letters with their outputs, whose roots stay until an operator decides. */
+    deadEntries: () => readEntries(deadDir),
   };
 }
 
 export type Spool = ReturnType<typeof openSpool>;
+
+/** The entries of a spool folder, oldest first: the .drv on the first line, its outputs after. */
+function readEntries(folder: string): SpoolEntry[] {
+  const entries: SpoolEntry[] = [];
+  for (const name of readdirSync(folder)) {
+    if (name.startsWith(".")) continue;
+    try {
+      const path = join(folder, name);
+      const [drv = "", ...outputs] = readFileSync(path, "utf8").split("\n").filter(Boolean);
+      entries.push({ name, drv, outputs, trusted: !name.startsWith(untrustedPrefix), queuedAt: statSync(path).mtimeMs });
+    } catch {
+      // Taken by another pass between the listing and the read.
+    }
+  }
+  return entries.sort((a, b) => a.queuedAt - b.queuedAt);
+}

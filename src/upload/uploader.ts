@@ -2,12 +2,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../log.js";
 import type { CopyPaths } from "./nix-copy.js";
 import type { Spool, SpoolEntry } from "./spool.js";
+import type { UploadOutcome } from "./upload-metrics.js";
 
 export type UploaderOptions = {
   spool: Spool;
   copy: CopyPaths;
   /** The binary cache's store URI: file://…, http(s)://…, s3://… where the node's Nix has it. */
   to: string;
+  /** Where what the untrusted daemon built goes; without it, nowhere: its entries are let go. */
+  untrustedTo?: string | undefined;
   /** Failed attempts before an entry goes to the dead letters. */
   maxAttempts: number;
   /** nix copy processes at once. */
@@ -17,6 +20,8 @@ export type UploaderOptions = {
   /** First retry delay; doubled after each failure, up to a minute. */
   backoffMs: number;
   logger: Logger;
+  /** Told each derivation's outcome, for metrics. */
+  onOutcome?: (outcome: UploadOutcome) => void;
 };
 
 /**
@@ -24,18 +29,22 @@ export type UploaderOptions = {
  * derivation at a time, so one bad path never holds back the others; each
  * failure backs that entry off, and after `maxAttempts` it is set aside.
  */
-export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSize, backoffMs, logger }: UploaderOptions) {
+export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, parallel, batchSize, backoffMs, logger, onOutcome }: UploaderOptions) {
   const notBefore = new Map<string, number>();
-  const counts = { uploaded: 0, failed: 0, dead: 0 };
+  const counts: Record<UploadOutcome, number> = { uploaded: 0, failed: 0, dead: 0, discarded: 0 };
+  const count = (outcome: UploadOutcome) => {
+    counts[outcome] += 1;
+    onOutcome?.(outcome);
+  };
 
   const fail = (entry: SpoolEntry, error: unknown) => {
-    counts.failed += 1;
+    count("failed");
     const attempts = spool.recordFailure(entry);
     const reason = error instanceof Error ? error.message : String(error);
     if (attempts >= maxAttempts) {
       spool.deadLetter(entry);
       notBefore.delete(entry.name);
-      counts.dead += 1;
+      count("dead");
       logger.error({ drv: entry.drv, attempts, reason }, "upload: gave up on a derivation, moved to the dead letters");
       return;
     }
@@ -43,9 +52,12 @@ export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSi
     logger.warn({ drv: entry.drv, attempts, reason }, "upload: failed, will retry");
   };
 
+  /** Untrusted builds never reach the trusted cache; a batch holds one kind only. */
+  const destination = (entry: SpoolEntry) => (entry.trusted ? to : untrustedTo);
+
   const upload = async (batch: SpoolEntry[]): Promise<void> => {
     try {
-      await copy(to, batch.flatMap((entry) => entry.outputs));
+      await copy(destination(batch[0]!)!, batch.flatMap((entry) => entry.outputs));
     } catch (error) {
       if (batch.length === 1) return fail(batch[0]!, error);
       for (const entry of batch) await upload([entry]);
@@ -54,8 +66,15 @@ export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSi
     for (const entry of batch) {
       spool.complete(entry);
       notBefore.delete(entry.name);
-      counts.uploaded += 1;
+      count("uploaded");
     }
+  };
+
+  /** An untrusted build's entry with no untrusted cache to go to: its roots go, nothing is uploaded. */
+  const letGo = (entry: SpoolEntry) => {
+    spool.complete(entry);
+    notBefore.delete(entry.name);
+    count("discarded");
   };
 
   /** One pass over what is due; answers how many entries it tried. */
@@ -64,9 +83,13 @@ export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSi
     const now = Date.now();
     const due = queued.filter((entry) => (notBefore.get(entry.name) ?? 0) <= now);
     for (const entry of due.filter((entry) => entry.outputs.length === 0)) fail(entry, new Error("the spool entry names no outputs"));
-    const batches: SpoolEntry[][] = [];
     const valid = due.filter((entry) => entry.outputs.length > 0);
-    for (let i = 0; i < valid.length; i += batchSize) batches.push(valid.slice(i, i + batchSize));
+    for (const entry of valid.filter((entry) => destination(entry) === undefined)) letGo(entry);
+    const batches: SpoolEntry[][] = [];
+    for (const kind of [true, false]) {
+      const sent = valid.filter((entry) => entry.trusted === kind && destination(entry) !== undefined);
+      for (let i = 0; i < sent.length; i += batchSize) batches.push(sent.slice(i, i + batchSize));
+    }
     const workers = Array.from({ length: Math.min(parallel, batches.length) }, async () => {
       for (let batch = batches.shift(); batch; batch = batches.shift()) await upload(batch);
     });
@@ -75,10 +98,17 @@ export function createUploader({ spool, copy, to, maxAttempts, parallel, batchSi
     return due.length;
   }
 
-  /** Drains until `signal` aborts, looking again every `pollMs` when idle. */
-  async function run(signal: AbortSignal, pollMs: number): Promise<void> {
+  /**
+   * Builds come in bursts, and every `nix copy` costs a process start that
+   * takes CPU from them: while the spool still fills, wait for a full batch,
+   * or for `settleMs` without a new entry, then drain. Looks again every
+   * `pollMs`, until `signal` aborts.
+   */
+  async function run(signal: AbortSignal, pollMs: number, settleMs: number): Promise<void> {
     while (!signal.aborted) {
-      if ((await drainOnce()) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      const queued = spool.list();
+      const settled = queued.length >= batchSize || (queued.length > 0 && Date.now() - queued.at(-1)!.queuedAt >= settleMs);
+      if (!settled || (await drainOnce()) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     }
   }
 

@@ -17,19 +17,38 @@ export const petrelCommand = [process.execPath, "--import", import.meta.resolve(
  * the machine (as a node's is for its builds).
  */
 export async function registerBuilder(nomad: Nomad, { id, unplaceable = false }: BuilderOptions = {}): Promise<string> {
-  const job = await nomad.jobs.parse(readFileSync(builderHclPath, "utf8"), {
+  const job = await parseBuilder(nomad, id, {
     driver: "raw_exec",
-    cpu: 200,
-    memory: 256,
-    petrel_command: petrelCommand,
     git_cache: agentFolder("petrel-test-git-cache"),
     gcroots: agentFolder("petrel-test-gcroots"),
   });
-  if (id !== undefined) Object.assign(job, { ID: id, Name: id });
   // Children of an unplaceable builder stay pending: they exist for Nomad, but never take the CPU.
   if (unplaceable) Object.assign(job, { Constraints: [{ LTarget: "${node.class}", RTarget: "petrel-nowhere", Operand: "=" }] });
   await nomad.jobs.register(job);
   return job.ID;
+}
+
+/**
+ * Registers hcl/builder.hcl as production runs it, on an isolated test Nomad
+ * (root, exec driver, hcl/nomad-client.hcl): Petrel from this checkout, which
+ * the node's `petrel` volume mounts at the same path.
+ */
+export async function registerIsolatedBuilder(nomad: Nomad, id: string, variables: Record<string, unknown>): Promise<string> {
+  const job = await parseBuilder(nomad, id, {
+    volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true } },
+    ...variables,
+  });
+  await nomad.jobs.register(job);
+  return job.ID;
+}
+
+/** The checkout holding this harness: src/, node_modules/ and hcl/. */
+export const checkout = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+
+async function parseBuilder(nomad: Nomad, id: string | undefined, variables: Record<string, unknown>) {
+  const job = await nomad.jobs.parse(readFileSync(builderHclPath, "utf8"), { cpu: 200, memory: 256, petrel_command: petrelCommand, ...variables });
+  if (id !== undefined) Object.assign(job, { ID: id, Name: id });
+  return job;
 }
 
 export type BuilderOptions = {

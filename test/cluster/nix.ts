@@ -18,24 +18,24 @@ export type RunningNixDaemon = {
 /**
  * Debian's `nix-daemon` (package nix-bin), run as root with a nix.conf of the
  * test's own, on a socket in the run's folder (NIX_DAEMON_SOCKET_PATH), so
- * two test runs never share or stop each other's daemon. Not root: a daemon
- * already answering on the machine's socket is used as it is. `name` tells
- * apart daemons of one run, e.g. a node's trusted and untrusted daemons on one store.
+ * two test runs never share or stop each other's daemon; `confDir` puts
+ * nix.conf and the socket elsewhere (where an isolated build can reach the
+ * socket). Not root: a daemon
+ * already answering on the machine's socket is used as it is.
  */
-export async function startNixDaemon(run: RunDir, extraConf = "", { name = "nix" } = {}): Promise<RunningNixDaemon> {
+export async function startNixDaemon(run: RunDir, extraConf = "", { confDir = run.sub("nix") }: { confDir?: string } = {}): Promise<RunningNixDaemon> {
   if (process.getuid?.() !== 0) {
     if (await answers(nixDaemonSocket)) return { socket: nixDaemonSocket, clientEnv: { NIX_REMOTE: "daemon" }, stop: async () => {} };
     throw new Error("nix-daemon must be started as root (or be running already)");
   }
   const binary = which("nix-daemon");
   if (!binary) throw new Error("nix-daemon is not installed: apt-get install nix-bin");
-  const confDir = run.sub(name);
   const socket = join(confDir, "daemon.sock");
   // Debian's own nix.conf turns the sandbox off (it doesn't work there), and
   // this machine can't reach cache.nixos.org, so nothing is substituted.
   writeFileSync(join(confDir, "nix.conf"), `build-users-group = nixbld\nsandbox = false\nsubstituters =\n${extraConf}`);
   const daemon = await startAgent(run, {
-    name: `${name}-daemon`,
+    name: "nix-daemon",
     command: binary,
     args: [],
     dir: confDir,

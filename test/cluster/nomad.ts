@@ -1,10 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Config } from "../../src/config.js";
 import { createNomad } from "../../src/nomad/client.js";
 import { createNomadHttp } from "../../src/nomad/http.js";
 import { obtainAgent } from "./agents.js";
 import { freePorts } from "./ports.js";
+import { unmountUnder } from "./mounts.js";
 import { stopDaemon } from "./processes.js";
 import type { RunDir } from "./run-dir.js";
 import { startAgent } from "./start-agent.js";
@@ -18,12 +20,22 @@ export type RunningNomad = {
   stop: () => Promise<void>;
 };
 
-/** With a PKI, the agent serves HTTPS, wants client certificates and enforces ACLs. */
-export type NomadOptions = { consulAddr: string; secure?: TestPki };
+/**
+ * With a PKI, the agent serves HTTPS, wants client certificates and enforces ACLs.
+ * Isolated, it runs as root with hcl/nomad-client.hcl, so tasks run under the
+ * exec driver as production builds do, its host volumes at the test's paths.
+ */
+export type NomadOptions = { consulAddr: string; secure?: TestPki; isolated?: IsolatedClient };
+
+/** `nomadChroot` keeps Nomad's default chroot_env instead of hcl/nomad-client.hcl's: a benchmark's baseline. */
+export type IsolatedClient = { hostVolumes: Record<string, string>; nomadChroot?: boolean };
+
+const buildNodeConfig = fileURLToPath(new URL("../../hcl/nomad-client.hcl", import.meta.url));
 
 /**
  * `nomad agent -dev` (server and client in one) on free loopback ports, with
- * `raw_exec` enabled; ready once its client node is ready with raw_exec healthy.
+ * `raw_exec` enabled; ready once its client node is ready with raw_exec
+ * healthy (isolated: exec).
  */
 export async function startNomad(run: RunDir, options: NomadOptions): Promise<RunningNomad> {
   const agent = await obtainAgent("nomad");
@@ -37,12 +49,15 @@ export async function startNomad(run: RunDir, options: NomadOptions): Promise<Ru
   const bootstrap = createNomadHttp(anonymous);
   let nomad = createNomad(anonymous);
   let token: string | undefined;
+  if (options.isolated && process.getuid?.() !== 0) throw new Error("an isolated Nomad client (exec driver) must be started as root");
+  const driver = options.isolated ? "exec" : "raw_exec";
   const daemon = await startAgent(run, {
     name: "nomad",
     command: agent.path,
-    args: ["agent", "-dev", "-config", config],
+    args: ["agent", "-dev", ...(options.isolated && !options.isolated.nomadChroot ? ["-config", buildNodeConfig] : []), "-config", config],
     dir,
-    readiness: "a ready Nomad client with a healthy raw_exec driver",
+    asInvoker: options.isolated !== undefined,
+    readiness: `a ready Nomad client with a healthy ${driver} driver`,
     ready: async () => {
       // The one-time ACL bootstrap succeeds once the server has a leader.
       if (options.secure && token === undefined) {
@@ -50,11 +65,16 @@ export async function startNomad(run: RunDir, options: NomadOptions): Promise<Ru
         nomad = createNomad({ ...anonymous, token });
       }
       const ready = (await nomad.nodes()).find((node) => node.Status === "ready");
-      return ready !== undefined && (await nomad.node(ready.ID)).Drivers?.raw_exec?.Healthy === true;
+      return ready !== undefined && (await nomad.node(ready.ID)).Drivers?.[driver]?.Healthy === true;
     },
     timeoutMs: 60_000,
   });
-  return { addr, version: agent.version, token, stop: () => stopDaemon(daemon) };
+  const stop = async () => {
+    await stopDaemon(daemon);
+    // A root client's task folders keep their mounts (secrets, alloc, volumes) after it stops.
+    unmountUnder(dataDir);
+  };
+  return { addr, version: agent.version, token, stop };
 }
 
 function agentConfig(o: { dataDir: string; http: number; rpc: number; serf: number } & NomadOptions): string {
@@ -84,6 +104,8 @@ ports {
   serf = ${o.serf}
 }
 client {
+  # The one client doubles as the gateway that hcl/pdu.hcl and hcl/dut.hcl are pinned to.
+  node_class = "gateway"
   options {
     # Cloud fingerprinters probe metadata endpoints this machine can't reach.
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
@@ -95,8 +117,20 @@ plugin "raw_exec" {
   }
 }
 consul {
-  address = "${o.consulAddr.replace(/^https?:\/\//, "")}"
+  address = "${o.consulAddr.replace(/^https?:\/\//, "")}"${o.isolated ? quietInConsul : ""}
 }
-${secure}
+${secure}${o.isolated ? isolatedClient(o.isolated.hostVolumes) : ""}
 `;
+}
+
+/** A second Nomad on the run's Consul: the main cluster owns the catalog. */
+const quietInConsul = `
+  auto_advertise   = false
+  server_auto_join = false
+  client_auto_join = false`;
+
+/** The host volumes of hcl/nomad-client.hcl, at the test's paths (a later -config wins, name by name). */
+function isolatedClient(hostVolumes: Record<string, string>): string {
+  const volumes = Object.entries(hostVolumes).map(([name, path]) => `  host_volume "${name}" {\n    path = "${path}"\n  }`);
+  return `\nclient {\n${volumes.join("\n")}\n}\n`;
 }

@@ -1,25 +1,21 @@
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { consulCall } from "../../src/consul/client.js";
-import { issueFromCa } from "../../src/pki/ca-dir.js";
+import { initCa, issueFromCa } from "../../src/pki/ca-dir.js";
 import { createRootCa, fingerprint, issueCertificate } from "../../src/pki/certificates.js";
-import { freePorts } from "../cluster/ports.js";
-import { spawnDaemon, stopDaemon, type Daemon } from "../cluster/processes.js";
+import { spawnPetrelServe, type PetrelServe } from "../cluster/petrel-serve.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
-import { waitUntil } from "../cluster/wait.js";
 import { clusterClients } from "../support/clients.js";
 
 /** `petrel serve` with TLS from its own generated CA, and gateways known by their client certificates. */
 const { consul } = clusterClients();
-const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 const secretArgs = "b2c.minio=gw,https://s3.example.org,AKIA-boot-secret-8f14e45f b2c.volume=cache";
 let run: RunDir;
-let petrel: Daemon;
+let petrel: PetrelServe;
 let base: string;
 let tlsDir: string;
 let ca: string;
@@ -29,8 +25,13 @@ let gatewayB: Client;
 let unknown: Client;
 
 function get(path: string, client?: Client): Promise<{ status: number; body: string }> {
+  return getFrom(base, ca, path, client);
+}
+
+/** A GET over HTTPS that trusts `trusted` only, with a client certificate when given. */
+function getFrom(origin: string, trusted: string, path: string, client?: Client): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { ca, ...(client ?? {}) }, (res) => {
+    const req = request(`${origin}${path}`, { ca: trusted, ...(client ?? {}) }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => (body += chunk.toString()));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -54,22 +55,21 @@ beforeAll(async () => {
   run = createRunDir("petrel-boot-");
   tlsDir = join(run.path, "tls");
   const cluster = inject("cluster");
-  const [port] = await freePorts(1);
-  base = `https://127.0.0.1:${port}`;
-  petrel = spawnDaemon("petrel", process.execPath, ["--import", "tsx", cli, "serve"], {
-    cwd: process.cwd(),
-    env: { PATH: process.env.PATH, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr, PETREL_KV_PREFIX: "petrel-test", PETREL_LISTEN: `127.0.0.1:${port}`, PETREL_TLS: "true", PETREL_TLS_DIR: tlsDir, PETREL_BOOT_SECRETS_TTL: "5" },
-    logFile: join(run.path, "petrel.log"),
+  petrel = await spawnPetrelServe({
+    nomadAddr: cluster.nomadAddr,
+    consulAddr: cluster.consulAddr,
+    logDir: run.path,
+    env: { PATH: process.env.PATH, PETREL_KV_PREFIX: "petrel-test", PETREL_BOOT_SECRETS_TTL: "5" },
+    tlsDir,
   });
-  await waitUntil("Petrel's CA", () => Promise.resolve(existsSync(join(tlsDir, "ca.pem")) ? true : undefined));
-  ca = readFileSync(join(tlsDir, "ca.pem"), "utf8");
-  await waitUntil("petrel serve over TLS", async () => ((await get("/healthz").catch(() => undefined))?.status === 200 ? true : undefined));
+  base = petrel.url;
+  ca = petrel.ca!;
   [gatewayA, gatewayB, unknown] = [clientFrom("gateway-a"), clientFrom("gateway-b"), clientFrom("gateway-unknown")];
   await configure(gatewayA, { name: "gateway-a", kernel: "https://boot.example.org/vmlinuz", initrd: "https://boot.example.org/initrd", args: "b2c.container=docker://ci-runner", secretArgs, files: { "config.toml": "runner = 'a'\n" } });
   await configure(gatewayB, { name: "gateway-b", kernel: "https://boot.example.org/vmlinuz", secretArgs: "b-only" });
 });
 afterAll(async () => {
-  if (petrel) await stopDaemon(petrel);
+  await petrel?.stop();
   await run?.remove();
 });
 
@@ -132,9 +132,36 @@ describe("the boot server over Petrel's own TLS", () => {
   });
 
   it("never writes a boot secret or a one-time token in its log", () => {
-    const log = readFileSync(join(run.path, "petrel.log"), "utf8");
+    const log = readFileSync(petrel.daemon.logFile!, "utf8");
     expect(log).toContain("boot script served");
     expect(log).not.toContain("AKIA-boot-secret");
     expect(log).not.toMatch(/\/secrets\/boot\/(?!\[redacted\])/);
+  });
+});
+
+describe("the boot server with an operator's PKI whose intermediate CA signs", () => {
+  let operator: PetrelServe;
+  let operatorCa: string;
+  beforeAll(async () => {
+    const cluster = inject("cluster");
+    const dir = join(run.path, "operator-pki");
+    initCa(dir, { name: "Lab CA", intermediate: true });
+    const [, serverKey, serverChain] = issueFromCa(dir, { kind: "server", names: ["127.0.0.1"] }, "server");
+    operatorCa = readFileSync(join(dir, "ca.pem"), "utf8");
+    const env = { PATH: process.env.PATH, PETREL_KV_PREFIX: "petrel-test", PETREL_TLS_CERT: serverChain, PETREL_TLS_KEY: serverKey, PETREL_TLS_CA: join(dir, "ca.pem") };
+    operator = await spawnPetrelServe({ nomadAddr: cluster.nomadAddr, consulAddr: cluster.consulAddr, logDir: run.path, env, tlsDir: dir });
+  });
+  afterAll(() => operator?.stop());
+
+  it("is verified by the root alone, and knows a gateway that sends its certificate with the intermediate", async () => {
+    const dir = join(run.path, "operator-pki");
+    const [cert, key, chain] = issueFromCa(dir, { kind: "client", name: "gateway-lab" }, "client-gateway-lab");
+    const gateway = { cert: readFileSync(chain!, "utf8"), key: readFileSync(key!, "utf8") };
+    await configure({ cert: readFileSync(cert!, "utf8"), key: gateway.key }, { name: "gateway-lab", kernel: "https://boot.example.org/vmlinuz", secretArgs: "lab-only" });
+    const answer = await getFrom(operator.url, operatorCa, "/boot.ipxe", gateway);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/^#!ipxe\nset secrets_url https:\/\/127\.0\.0\.1:\d+\/secrets\/boot\/\S+\n/);
+    // Without the intermediate, Petrel cannot tie the certificate to its root: no TLS at all.
+    await expect(getFrom(operator.url, operatorCa, "/boot.ipxe", { cert: readFileSync(cert!, "utf8"), key: gateway.key })).rejects.toThrow(/socket hang up|ECONNRESET|EPIPE/);
   });
 });

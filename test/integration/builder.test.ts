@@ -24,27 +24,37 @@ describe("hcl/builder.hcl on the real Nomad", () => {
     expect(job.ParameterizedJob?.MetaOptional).toContain("SECRETS_URL");
   });
 
-  it("gives the executor an image only with the docker driver", async () => {
+  it("isolates the executor by default, gives it an image only with docker, and raw_exec neither", async () => {
     const hcl = readFileSync(builderHclPath, "utf8");
-    const configOf = async (variables: Record<string, string>) => {
-      const job = await nomad.jobs.parse(hcl, variables);
-      return job.TaskGroups?.[0]?.Tasks[0];
-    };
-    expect(await configOf({ driver: "docker", image: "registry.example.org/ci/executor:1" })).toMatchObject({
+    const parse = (variables: Record<string, string | string[]>) => nomad.jobs.parse(hcl, variables);
+    const taskOf = async (variables: Record<string, string | string[]>) => (await parse(variables)).TaskGroups?.[0]?.Tasks[0];
+    expect(await taskOf({ driver: "docker", image: "registry.example.org/ci/executor:1", petrel_command: ["petrel"] })).toMatchObject({
       Driver: "docker",
       Config: { image: "registry.example.org/ci/executor:1", command: "petrel", args: ["exec"] },
     });
-    const exec = await configOf({});
-    expect(exec?.Driver).toBe("exec");
-    expect(exec?.Config).not.toHaveProperty("image");
-    await expect(configOf({ driver: "podman" })).rejects.toThrow("The driver must be exec, docker or raw_exec.");
-  });
-
-  it("points the executor at the nix-daemon nix_remote names: the node's own by default, or its untrusted one", async () => {
-    const hcl = readFileSync(builderHclPath, "utf8");
-    const envOf = async (variables: Record<string, string>) => (await nomad.jobs.parse(hcl, variables)).TaskGroups?.[0]?.Tasks[0] as { Env?: Record<string, string> };
-    expect((await envOf({})).Env?.NIX_REMOTE).toBe("daemon");
-    expect((await envOf({ nix_remote: "unix:///nix/var/nix/daemon-socket/untrusted" })).Env?.NIX_REMOTE).toBe("unix:///nix/var/nix/daemon-socket/untrusted");
+    const exec = await parse({});
+    const task = exec.TaskGroups?.[0]?.Tasks[0];
+    expect({ driver: task?.Driver, user: task?.User, capDrop: task?.Config?.cap_drop, command: task?.Config?.command }).toEqual({
+      driver: "exec",
+      user: "nobody",
+      capDrop: ["all"],
+      command: "/usr/bin/node",
+    });
+    expect(task?.Config).not.toHaveProperty("image");
+    expect(task?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
+      ["nix", "/nix", true],
+      ["petrel", "/opt/petrel", true],
+      ["petrel-gcroots", "/nix/var/nix/gcroots/petrel", false],
+      ["petrel-git-cache", "/var/cache/petrel/git", false],
+    ]);
+    expect(Object.keys(exec.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", "petrel", "petrel-gcroots", "petrel-git-cache"]);
+    const raw = await parse({ driver: "raw_exec" });
+    expect({ user: raw.TaskGroups?.[0]?.Tasks[0]?.User, config: raw.TaskGroups?.[0]?.Tasks[0]?.Config, volumes: raw.TaskGroups?.[0]?.Volumes ?? {} }).toEqual({
+      user: "",
+      config: { command: "/usr/bin/node", args: ["/opt/petrel/dist/cli.js", "exec"] },
+      volumes: {},
+    });
+    await expect(taskOf({ driver: "podman" })).rejects.toThrow("The driver must be exec, docker or raw_exec.");
   });
 
   it("clones the dispatched commit, runs its .albatros and keeps its stdout for the logs API", async () => {

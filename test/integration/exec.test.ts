@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { writeRepoConfig } from "../../src/consul/repo-config.js";
 import { execExitCodes } from "../../src/executor/exec-failure.js";
 import { createSingleUse } from "../../src/single-use/single-use.js";
+import { spawnPetrelServe, type PetrelServe } from "../cluster/petrel-serve.js";
 import { freePorts } from "../cluster/ports.js";
 import { agentUser } from "../cluster/run-dir.js";
 import { clusterClients } from "../support/clients.js";
@@ -134,11 +135,11 @@ describe("petrel exec's git mirror", () => {
 });
 
 describe("petrel exec's secrets", () => {
-  async function trustedRepo(body: string) {
+  async function trustedRepo(body: string, base = petrel.url) {
     const repo = createLocalRepo(inject("cluster").runDir, script(body));
     await writeRepoConfig(consul, config.kvPrefix, repo.url, { hook: { token: "t" }, inject: "API_KEY=hunter2-secret\n" });
     const token = await createSingleUse({ consul, prefix: config.kvPrefix }).issue({ purpose: "build", subject: repo.url, ttlSeconds: 60 });
-    return { repo, secretsUrl: `${petrel.url}/secrets/build/${token}` };
+    return { repo, secretsUrl: `${base}/secrets/build/${token}` };
   }
 
   it("redeems SECRETS_URL once into a 0600 file at SECRET_PATH, removed after the build", async () => {
@@ -153,6 +154,32 @@ describe("petrel exec's secrets", () => {
     expect(again).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
     expect(again.stderr.trim().split("\n").at(-1)).toBe("petrel exec: the secrets URL refused redemption: HTTP 410 (already used: a build's secrets are given once)");
     expect(again.stderr).not.toContain(secretsUrl.split("/").pop());
+  });
+
+  describe("over Petrel's own TLS", () => {
+    let tlsPetrel: PetrelServe;
+    let caFile: string;
+    beforeAll(async () => {
+      const cluster = inject("cluster");
+      const dir = mkdtempSync(join(cluster.runDir, "exec-tls-"));
+      chmodSync(dir, 0o755);
+      const env = { PATH: process.env.PATH, PETREL_KV_PREFIX: config.kvPrefix };
+      tlsPetrel = await spawnPetrelServe({ nomadAddr: cluster.nomadAddr, consulAddr: cluster.consulAddr, logDir: dir, env, tlsDir: join(dir, "tls") });
+      // Where an operator puts it for the builds: a file the build's user can read.
+      caFile = join(dir, "petrel-ca.pem");
+      writeFileSync(caFile, tlsPetrel.ca!, { mode: 0o644 });
+    });
+    afterAll(() => tlsPetrel?.stop());
+
+    it("redeems over HTTPS when the node trusts Petrel's generated CA, and never from an unverified server", async () => {
+      const { repo, secretsUrl } = await trustedRepo('grep -c hunter2 "$SECRET_PATH"', tlsPetrel.url);
+      expect(secretsUrl).toMatch(/^https:/);
+      const unverified = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
+      expect(unverified).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
+      expect(unverified.stderr).toMatch(/petrel exec: the secrets URL could not be reached \((self-signed certificate in certificate chain|unable to verify the first certificate)\)/);
+      const trusted = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: secretsUrl, NODE_EXTRA_CA_CERTS: caFile }));
+      expect(trusted).toMatchObject({ code: 0, stdout: "1\n" });
+    });
   });
 
   it("fails with the secrets code for a forged token or an unreachable Petrel", async () => {

@@ -1,39 +1,33 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
+import { createNodeCache, type NodeCache } from "../support/nix-cache.js";
 import { derivationsOf, graphExpression, nixBuild } from "../support/nix-graph.js";
 
-const run = promisify(execFile);
-const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
 let runDir: RunDir;
+let node: NodeCache;
 let daemon: RunningNixDaemon;
-let spool: string;
-let gcroots: string;
 
 beforeAll(async () => {
   runDir = createRunDir("petrel-upload-hook-");
-  spool = join(runDir.path, "spool");
-  // Under the store's gcroots folder, so the roots are real ones.
-  gcroots = mkdtempSync("/nix/var/nix/gcroots/petrel-test-");
-  const hook = join(runDir.path, "post-build-hook");
+  node = await createNodeCache(runDir.path);
   // nix-store is /bin/false here: the hook must find the outputs of Nix 2.8's real .drv files by itself.
-  await run(process.execPath, ["--import", "tsx", cli, "upload", "--install-hook", hook, "--spool", spool, "--gcroots", gcroots, "--nix-store", "/bin/false"]);
+  const hook = await node.installHook(join(runDir.path, "post-build-hook"), "--nix-store", "/bin/false");
   daemon = await startNixDaemon(runDir, `post-build-hook = ${hook}\n`);
 });
 afterAll(async () => {
   await daemon?.stop();
-  rmSync(gcroots, { recursive: true, force: true });
+  node?.remove();
   expect(await runDir.remove()).toEqual([]);
 });
 
 /** The spool as the uploader will read it: entry name → its lines. */
 function spoolEntries(): Map<string, string[]> {
-  return new Map(readdirSync(spool).filter((name) => !name.startsWith(".")).map((name) => [name, readFileSync(join(spool, name), "utf8").trim().split("\n")]));
+  return new Map(node.queued().map((name) => [name, readFileSync(join(node.spool, name), "utf8").trim().split("\n")]));
 }
 
 describe("the post-build-hook of `petrel upload --install-hook`", () => {
@@ -49,12 +43,12 @@ describe("the post-build-hook of `petrel upload --install-hook`", () => {
       const [queuedDrv, ...queuedOutputs] = entries.get(drv.split("/").pop()!) ?? [];
       expect({ drv: queuedDrv, outputs: queuedOutputs.sort() }).toEqual({ drv, outputs });
       for (const output of outputs) {
-        expect(readlinkSync(join(gcroots, output.split("/").pop()!))).toBe(output);
-        const { stdout } = await run("nix-store", ["--query", "--roots", output]);
-        expect(stdout).toContain(join(gcroots, output.split("/").pop()!));
+        expect(readlinkSync(join(node.uploadRoots, output.split("/").pop()!))).toBe(output);
+        const { stdout } = await promisify(execFile)("nix-store", ["--query", "--roots", output]);
+        expect(stdout).toContain(join(node.uploadRoots, output.split("/").pop()!));
       }
     }
-    expect(readdirSync(join(spool, ".tmp"))).toEqual([]);
+    expect(readdirSync(join(node.spool, ".tmp"))).toEqual([]);
   });
 
   it("enqueues the intermediates of a build whose top derivation fails, and not the failed one", async () => {

@@ -16,8 +16,9 @@ export async function finishedAllocation(nomad: Nomad, jobId: string, { timeoutM
   throw new Error(`no allocation of ${jobId} finished within ${timeoutMs} ms`);
 }
 
-export async function readLog(nomad: Nomad, allocId: string, type: "stdout" | "stderr"): Promise<string> {
+/** A finished task's whole log; the builder's executor unless another task is named. */
+export async function readLog(nomad: Nomad, allocId: string, type: "stdout" | "stderr", task = "executor"): Promise<string> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of await nomad.logs(allocId, { task: "executor", type })) chunks.push(chunk as Uint8Array);
+  for await (const chunk of await nomad.logs(allocId, { task, type })) chunks.push(chunk as Uint8Array);
   return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,53 +1,69 @@
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { petrelCommand } from "../cluster/builder.js";
 
-const run = promisify(execFile);
-const cli = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+const exec = promisify(execFile);
 
-/** Where `petrel upload` keeps a daemon's queue: the hook fills both, the uploader drains them. */
-export type UploadQueue = { spool: string; gcroots: string };
-
-/** A binary-cache signing key pair, as `nix-store --generate-binary-cache-key` writes it. */
-export async function signingKey(dir: string, name = "petrel-test-1"): Promise<{ secretFile: string; publicKey: string }> {
-  const secretFile = join(dir, "secret");
-  await run("nix-store", ["--generate-binary-cache-key", name, secretFile, join(dir, "public")]);
-  return { secretFile, publicKey: readFileSync(join(dir, "public"), "utf8").trim() };
+/** `petrel <args>` from this checkout, as a process; `env` adds to the test's environment. */
+export function petrel(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return exec(petrelCommand[0]!, [...petrelCommand.slice(1), ...args], { env: { ...process.env, ...env } });
 }
 
-/** `petrel upload --install-hook`: the post-build-hook a daemon's nix.conf then names. */
-export async function installHook(hook: string, { spool, gcroots }: UploadQueue): Promise<void> {
-  await run(process.execPath, ["--import", "tsx", cli, "upload", "--install-hook", hook, "--spool", spool, "--gcroots", gcroots]);
+/**
+ * A node's cache side as Petrel sets it up, for tests with a real nix-daemon:
+ * the upload spool, its GC roots (under the store's gcroots folder, so they
+ * are real ones) and a signing key, all in `folder` but the roots.
+ */
+export type NodeCache = {
+  spool: string;
+  uploadRoots: string;
+  secretKey: string;
+  publicKey: string;
+  /** Writes Petrel's post-build-hook for this spool at `path`; `flags` such as --untrusted. */
+  installHook(path: string, ...flags: string[]): Promise<string>;
+  /** `petrel upload --once` of this spool to `file://<cache>`: its exit code and log lines. */
+  uploadOnce(cache: string, ...flags: string[]): Promise<{ code: number; stdout: string }>;
+  /** The spool's entry names, waiting for upload. */
+  queued(): string[];
+  remove(): void;
+};
+
+export async function createNodeCache(folder: string, keyName = "petrel-test-1"): Promise<NodeCache> {
+  const spool = join(folder, "spool");
+  const uploadRoots = mkdtempSync("/nix/var/nix/gcroots/petrel-test-");
+  const [secretKey, publicKeyFile] = [join(folder, "secret-key"), join(folder, "public-key")];
+  await exec("nix-store", ["--generate-binary-cache-key", keyName, secretKey, publicKeyFile]);
+  chmodSync(secretKey, 0o600);
+  const paths = ["--spool", spool, "--gcroots", uploadRoots];
+  return {
+    spool,
+    uploadRoots,
+    secretKey,
+    publicKey: readFileSync(publicKeyFile, "utf8").trim(),
+    installHook: async (path, ...flags) => {
+      await petrel(["upload", "--install-hook", path, ...paths, ...flags]);
+      return path;
+    },
+    uploadOnce: (cache, ...flags) =>
+      petrel(["upload", "--once", "--to", `file://${cache}`, ...paths, ...flags]).then(
+        ({ stdout }) => ({ code: 0, stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      ),
+    queued: () => readdirSync(spool).filter((name) => !name.startsWith(".")),
+    remove: () => rmSync(uploadRoots, { recursive: true, force: true }),
+  };
 }
 
-/** `petrel upload --once` of a queue to a file:// cache; a failure resolves too, with its exit code. */
-export function uploadOnce(cache: string, { spool, gcroots }: UploadQueue, ...flags: string[]): Promise<{ code: number; stdout: string }> {
-  return run(process.execPath, ["--import", "tsx", cli, "upload", "--to", `file://${cache}`, "--spool", spool, "--gcroots", gcroots, "--once", ...flags]).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-  );
-}
+/** Whether a file:// binary cache holds a store path (its .narinfo). */
+export const inCache = (cache: string, path: string) => existsSync(join(cache, `${path.slice("/nix/store/".length, "/nix/store/".length + 32)}.narinfo`));
 
-/** The entries a spool holds, without the uploader's own folders. */
-export const queued = (spool: string): string[] => readdirSync(spool).filter((name) => !name.startsWith("."));
-
-/** A store path's .narinfo in a file:// cache. */
-export const narinfo = (cache: string, path: string) => join(cache, `${path.slice("/nix/store/".length, "/nix/store/".length + 32)}.narinfo`);
-
-/** `nix store verify` in a file:// cache, trusting only `key`: 0 when every path is there and signed with it. */
-export function verifyInCache(cache: string, paths: string[], key: string): Promise<number> {
-  const args = ["--extra-experimental-features", "nix-command", "store", "verify", "--store", `file://${cache}`, "--sigs-needed", "1", "--trusted-public-keys", key, ...paths];
-  return run("nix", args).then(
+/** `nix store verify` of paths in a file:// cache against one public key: its exit code. */
+export function verifyInCache(cache: string, paths: string[], publicKey: string): Promise<number> {
+  const args = ["--extra-experimental-features", "nix-command", "store", "verify", "--store", `file://${cache}`, "--sigs-needed", "1", "--trusted-public-keys", publicKey, ...paths];
+  return exec("nix", args).then(
     () => 0,
     (error: { code: number }) => error.code,
   );
-}
-
-/** The signatures the node's store holds for a path (`nix path-info --sigs`). */
-export async function signaturesOf(path: string): Promise<string[]> {
-  const { stdout } = await run("nix", ["--extra-experimental-features", "nix-command", "path-info", "--json", "--sigs", path]);
-  const [info] = JSON.parse(stdout) as { signatures?: string[] }[];
-  return info?.signatures ?? [];
 }

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -22,12 +25,18 @@ export type NixEnv = Record<string, string | undefined>;
 
 /** Every derivation of the graph (top first is not promised), each with its outputs. */
 export async function derivationsOf(expression: string, env: NixEnv): Promise<Map<string, string[]>> {
-  const top = (await run("nix-instantiate", ["-E", expression], { env })).stdout.trim();
-  const requisites = (await run("nix-store", ["--query", "--requisites", top], { env })).stdout.split("\n").filter((path) => path.endsWith(".drv"));
-  const entries = await Promise.all(
-    requisites.map(async (drv) => [drv, (await run("nix-store", ["--query", "--outputs", drv], { env })).stdout.trim().split("\n").sort()] as const),
-  );
-  return new Map(entries);
+  // Rooted while it is read: a garbage collection elsewhere (petrel gc's test) may run meanwhile.
+  const folder = mkdtempSync(join(tmpdir(), "petrel-drv-root-"));
+  try {
+    const top = (await run("nix-instantiate", ["--add-root", join(folder, "top"), "--indirect", "-E", expression], { env })).stdout.trim();
+    const requisites = (await run("nix-store", ["--query", "--requisites", top], { env })).stdout.split("\n").filter((path) => path.endsWith(".drv"));
+    const entries = await Promise.all(
+      requisites.map(async (drv) => [drv, (await run("nix-store", ["--query", "--outputs", drv], { env })).stdout.trim().split("\n").sort()] as const),
+    );
+    return new Map(entries);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** nix-build through the daemon; a failed build resolves too, with its exit code. */

@@ -22,10 +22,10 @@ describe("the petrel binary", () => {
     expect([...commands].sort()).toEqual(["ca", "dut", "exec", "gc", "help", "logs", "pdu", "serve", "status", "upload"]);
   });
 
-  it("says plainly when a subcommand is not available yet", () => {
-    const { status, stderr } = petrel(["gc", "--days", "3"]);
-    expect(status).toBe(69);
-    expect(stderr).toBe("petrel gc: not yet available in this version of Petrel\n");
+  it("names the option whose value is wrong", () => {
+    const { status, stderr } = petrel(["gc", "--days", "0"]);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^error: option '--days <n>' argument '0' is invalid\. expected a positive whole number\n/);
   });
 
   it("exits 2 naming the variable when the configuration is invalid", () => {

@@ -1,26 +1,48 @@
-import { PduError } from "./driver.js";
-import { createSnmpDriver, type OutletTable, type SnmpSession, type SnmpTarget } from "./snmp.js";
+import { PduError, type PduDriver } from "./driver.js";
+import type { Snmp } from "./snmp.js";
+import { createSnmpTableDriver, type SnmpTable } from "./snmp-table.js";
 
 const apc = "1.3.6.1.4.1.318.1.1";
-const onOff = { 1: "on", 2: "off" } as const;
 
-/** APC's three outlet tables, in the order Petrel asks for them. rPDU2 reports off(1)/on(2): reversed. */
-export const apcTables: OutletTable[] = [
-  { name: "sPDUOutletCtl", command: `${apc}.4.4.2.1.3`, status: `${apc}.4.4.2.1.3`, commands: { on: 1, off: 2 }, states: onOff },
-  { name: "rPDU2", command: `${apc}.26.9.2.4.1.5`, status: `${apc}.26.9.2.3.1.5`, commands: { on: 1, off: 2 }, states: { 1: "off", 2: "on" } },
-  { name: "rPDU", command: `${apc}.12.3.3.1.1.4`, status: `${apc}.12.3.3.1.1.4`, commands: { on: 1, off: 2 }, states: onOff },
+/** PowerNet-MIB's three outlet tables, newest first: an rPDU2 also answers the older ones on some firmware. */
+export const apcTables: readonly SnmpTable[] = [
+  {
+    name: "rPDU2OutletSwitched",
+    control: `${apc}.26.9.2.4.1.5`,
+    status: `${apc}.26.9.2.3.1.5`,
+    command: { on: 1, off: 2 },
+    // rPDU2OutletSwitchedStatusState is off(1)/on(2), the reverse of its command column.
+    state: { on: 2, off: 1 },
+  },
+  { name: "rPDUOutletControl", control: `${apc}.12.3.3.1.1.4`, command: { on: 1, off: 2 } },
+  { name: "sPDUOutletCtl", control: `${apc}.4.4.2.1.3`, command: { on: 1, off: 2 } },
 ];
 
-/** An APC PDU; which of its tables it speaks is found by asking for each one's first row. */
-export function createApcDriver(target: SnmpTarget) {
-  return createSnmpDriver(target, async (session: SnmpSession) => {
+export const cyberpowerTable: SnmpTable = {
+  name: "ePDUOutletControlOutletCommand",
+  control: "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4",
+  command: { on: 1, off: 2 },
+};
+
+/** An APC PDU through whichever of the three tables answers for outlet 1, found on first use. */
+export function createApcDriver(pdu: string, snmp: Snmp): PduDriver {
+  let found: Promise<PduDriver> | undefined;
+  const detect = async () => {
     for (const table of apcTables) {
-      const found = await session.walk(table.status).catch((error: unknown) => {
-        if (error instanceof PduError) return [];
-        throw error;
-      });
-      if (found.length > 0) return table;
+      if ((await snmp.get(`${table.status ?? table.control}.1`)) !== null) return createSnmpTableDriver(pdu, snmp, table);
     }
-    throw new PduError(target.pdu, "answers none of APC's outlet tables (sPDUOutletCtl, rPDU2, rPDU)");
-  });
+    throw new PduError("protocol", `${pdu} answers none of APC's outlet tables (${apcTables.map((t) => t.name).join(", ")}): is it an APC switched PDU?`);
+  };
+  const driver = () => {
+    found ??= detect().catch((error: unknown) => {
+      found = undefined;
+      throw error;
+    });
+    return found;
+  };
+  return {
+    outlets: async () => (await driver()).outlets(),
+    read: async (outlet) => (await driver()).read(outlet),
+    write: async (outlet, state) => (await driver()).write(outlet, state),
+  };
 }

@@ -1,75 +1,96 @@
-import snmp, { type Session, type Varbind } from "net-snmp";
-import { PduError, type OutletState, type PduDriver } from "./driver.js";
+import snmp from "net-snmp";
+import { PduError } from "./driver.js";
 
-/** One outlet table: where commands go, where state is read, and what the numbers mean there. */
-export type OutletTable = {
-  name: string;
-  command: string;
-  status: string;
-  commands: Record<OutletState, number>;
-  states: Record<number, OutletState>;
+export type SnmpTarget = { host: string; port: number; community: string; timeoutMs: number };
+
+/** One SNMP v1 conversation with a PDU; null stands for "no such OID" (v1's noSuchName). */
+export type Snmp = {
+  get(oid: string): Promise<number | null>;
+  set(oid: string, value: number): Promise<void>;
+  /** The integer rows under a table column, by their last OID component. */
+  column(oid: string): Promise<Map<number, number>>;
 };
 
-export type SnmpTarget = { pdu: string; host: string; port: number; community: string; timeoutMs: number };
+/**
+ * net-snmp with its own retries off: control.ts retries every driver alike.
+ * The community is a password on the wire and never appears in an error.
+ */
+export function createSnmp(target: SnmpTarget): Snmp {
+  const where = `${target.host}:${target.port}`;
+  const call = <T>(what: string, run: (session: snmp.Session, done: (error: Error | null, value?: T) => void) => void) =>
+    new Promise<T>((resolve, reject) => {
+      const session = snmp.createSession(target.host, target.community, {
+        port: target.port,
+        version: snmp.Version1,
+        retries: 0,
+        timeout: target.timeoutMs,
+      });
+      // A socket error and the request's own callback can both come; the socket closes once.
+      let open = true;
+      const close = () => {
+        if (open) session.close();
+        open = false;
+      };
+      session.on("error", (error: Error) => {
+        close();
+        reject(unreachable(where, error));
+      });
+      run(session, (error, value) => {
+        close();
+        if (error) reject(toPduError(where, what, error));
+        else resolve(value as T);
+      });
+    });
 
-/** An SNMP v1 PDU driven through one outlet table (see apc.ts, cyberpower.ts). */
-export function createSnmpDriver(target: SnmpTarget, pickTable: (session: SnmpSession) => Promise<OutletTable>): PduDriver {
-  const session = openSession(target);
-  let table: Promise<OutletTable> | undefined;
-  const tableOf = () => (table ??= pickTable(session));
   return {
-    async outlets() {
-      const { status } = await tableOf();
-      const rows = await session.walk(status);
-      return rows.map((row) => Number(row.oid.slice(status.length + 1))).filter((n) => Number.isInteger(n) && n > 0);
-    },
-    async read(outlet) {
-      const current = await tableOf();
-      const [row] = await session.get([`${current.status}.${outlet}`], outlet);
-      const state = current.states[Number(row!.value)];
-      if (!state) throw new PduError(target.pdu, `outlet ${outlet} reports state ${String(row!.value)}, which the ${current.name} table does not define`);
-      return state;
-    },
-    async write(outlet, state) {
-      const current = await tableOf();
-      await session.set(`${current.command}.${outlet}`, current.commands[state], outlet);
-    },
-    close: () => session.close(),
+    get: (oid) =>
+      call<number | null>(`GET ${oid}`, (session, done) =>
+        session.get([oid], (error, varbinds) => {
+          if (error) return isNoSuchName(error) ? done(null, null) : done(error);
+          const varbind = varbinds?.[0];
+          if (!varbind || snmp.isVarbindError(varbind)) return done(null, null);
+          done(null, Number(varbind.value));
+        }),
+      ),
+    set: (oid, value) =>
+      call<void>(`SET ${oid}`, (session, done) =>
+        session.set([{ oid, type: snmp.ObjectType.Integer, value }], (error) => done(error)),
+      ),
+    column: (oid) =>
+      call<Map<number, number>>(`walk ${oid}`, (session, done) => {
+        const rows = new Map<number, number>();
+        session.subtree(
+          oid,
+          (varbinds) => {
+            for (const varbind of varbinds) {
+              if (!snmp.isVarbindError(varbind)) rows.set(Number(varbind.oid.split(".").at(-1)), Number(varbind.value));
+            }
+          },
+          (error) => (error && !isNoSuchName(error) ? done(error) : done(null, rows)),
+        );
+      }),
   };
 }
 
-export type SnmpSession = ReturnType<typeof openSession>;
+function isNoSuchName(error: Error): boolean {
+  return error instanceof snmp.RequestFailedError && error.status === snmp.ErrorStatus.NoSuchName;
+}
 
-function openSession(target: SnmpTarget) {
-  const session: Session = snmp.createSession(target.host, target.community, { port: target.port, version: snmp.Version1, timeout: target.timeoutMs, retries: 0 });
-  const fail = (error: Error, outlet?: number): Error => {
-    const text = error.message;
-    // SNMP v1 answers an unknown OID, and a write with the wrong community, with noSuchName.
-    if (/NoSuchName/i.test(text)) return new PduError(target.pdu, outlet === undefined ? "no such object" : `no outlet ${outlet} (noSuchName; or the community may not write)`);
-    if (/timed? ?out/i.test(text)) return new Error(`PDU ${target.pdu} at ${target.host}:${target.port} did not answer within ${target.timeoutMs} ms (unreachable, or wrong community)`);
-    return new PduError(target.pdu, `SNMP error: ${text}`);
-  };
-  const checked = (varbinds: Varbind[], outlet?: number): Varbind[] => {
-    const bad = varbinds.find((varbind) => snmp.isVarbindError(varbind));
-    if (bad) throw fail(new Error(snmp.varbindError(bad)), outlet);
-    return varbinds;
-  };
-  return {
-    get: (oids: string[], outlet?: number) =>
-      new Promise<Varbind[]>((resolve, reject) => session.get(oids, (error, varbinds) => (error ? reject(fail(error, outlet)) : resolve(checked(varbinds, outlet))))),
-    set: (oid: string, value: number, outlet?: number) =>
-      new Promise<void>((resolve, reject) =>
-        session.set([{ oid, type: snmp.ObjectType.Integer, value }], (error, varbinds) => (error ? reject(fail(error, outlet)) : (checked(varbinds, outlet), resolve()))),
-      ),
-    walk: (oid: string) =>
-      new Promise<Varbind[]>((resolve, reject) => {
-        const rows: Varbind[] = [];
-        // net-snmp stops a walk when the feed callback returns something truthy: this one returns nothing.
-        const feed = (varbinds: Varbind[]) => {
-          rows.push(...checked(varbinds));
-        };
-        session.subtree(oid, feed, (error) => (error ? reject(fail(error)) : resolve(rows)));
-      }),
-    close: () => session.close(),
-  };
+function toPduError(where: string, what: string, error: Error): PduError {
+  if (error.name === "RequestTimedOutError") {
+    // v1 agents drop requests with an unknown community instead of answering.
+    return new PduError("unreachable", `no SNMP answer from ${where} to ${what} (PDU unreachable, or it does not accept the community)`, { cause: error });
+  }
+  if (error instanceof snmp.RequestFailedError) {
+    const status = snmp.ErrorStatus[error.status] ?? String(error.status);
+    const hint = error.status === snmp.ErrorStatus.NoSuchName && what.startsWith("SET")
+      ? " (a v1 agent answers this to a read-only community: is the community the read-write one?)"
+      : "";
+    return new PduError("refused", `SNMP ${what} on ${where} failed with error status ${status}${hint}`, { cause: error });
+  }
+  return unreachable(where, error);
+}
+
+function unreachable(where: string, error: Error): PduError {
+  return new PduError("unreachable", `cannot reach the PDU at ${where}: ${error.message}`, { cause: error });
 }

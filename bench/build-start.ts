@@ -1,0 +1,80 @@
+/**
+ * Build start latency under the exec driver: from dispatching hcl/builder.hcl
+ * on a root Nomad client to the first line of the build script, with the
+ * chroot of hcl/nomad-client.hcl against Nomad's default chroot_env (all of
+ * /bin /etc /lib* /sbin /usr) measured in the same run. As root.
+ *
+ *   npm run bench:start            (BENCH_ROUNDS, default 5)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readConfig } from "../src/config.js";
+import { createNomad, type Nomad } from "../src/nomad/client.js";
+import { checkout, registerIsolatedBuilder } from "../test/cluster/builder.js";
+import { startConsul } from "../test/cluster/consul.js";
+import { startNomad } from "../test/cluster/nomad.js";
+import { createRunDir, type RunDir } from "../test/cluster/run-dir.js";
+import { finishedAllocation, readLog } from "../test/support/allocations.js";
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+
+/** A bare repository whose .albatros prints the time it starts, in ms since the epoch. */
+function benchRepo(run: RunDir): { url: string; commit: string } {
+  const work = join(run.path, "repo-work");
+  mkdirSync(work);
+  const git = (...args: string[]) => execFileSync("git", ["-C", work, ...args], { encoding: "utf8" }).trim();
+  git("init", "-q", "-b", "main");
+  writeFileSync(join(work, ".albatros"), "#!/bin/sh\necho \"started $(date +%s%3N)\"\n", { mode: 0o755 });
+  git("add", ".albatros");
+  git("-c", "user.name=bench", "-c", "user.email=bench@petrel.invalid", "commit", "-q", "-m", "bench");
+  const url = join(run.sub("repos"), "bench.git");
+  execFileSync("git", ["clone", "-q", "--bare", work, url]);
+  // The builds' user must own what git reads, or git calls it dubious.
+  if (run.user) execFileSync("chown", ["-R", `${run.user.uid}:${run.user.gid}`, url]);
+  return { url, commit: git("rev-parse", "HEAD") };
+}
+
+async function startLatencies(nomad: Nomad, builder: string, repo: { url: string; commit: string }): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i <= rounds; i++) {
+    const dispatchedAt = Date.now();
+    const { DispatchedJobID } = await nomad.jobs.dispatch(builder, { meta: { REPO_URL: repo.url, COMMIT: repo.commit, BRANCH: "main", FLAVOR: "default" } });
+    const alloc = await finishedAllocation(nomad, DispatchedJobID);
+    const started = /^started (\d+)$/m.exec(await readLog(nomad, alloc.ID, "stdout"));
+    if (!started) throw new Error(`${DispatchedJobID} printed no start line: ${await readLog(nomad, alloc.ID, "stderr")}`);
+    if (i > 0) samples.push(Number(started[1]) - dispatchedAt); // the first build fills the git mirror
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+async function measure(nomadChroot: boolean): Promise<number[]> {
+  const run = createRunDir("petrel-bench-start-");
+  const consul = await startConsul(run);
+  const repo = benchRepo(run);
+  const gitCache = run.sub("git-cache");
+  const gcroots = run.sub("gcroots");
+  const hostVolumes = { nix: "/nix", petrel: checkout, "petrel-gcroots": gcroots, "petrel-git-cache": gitCache, repos: join(run.path, "repos") };
+  const agent = await startNomad(run, { consulAddr: consul.addr, isolated: { hostVolumes, nomadChroot } });
+  try {
+    const nomad = createNomad(readConfig({ NOMAD_ADDR: agent.addr }).nomad);
+    const builder = await registerIsolatedBuilder(nomad, "bench-builder", {
+      git_cache: gitCache,
+      gcroots,
+      volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true }, repos: { path: join(run.path, "repos"), read_only: true } },
+    });
+    return await startLatencies(nomad, builder, repo);
+  } finally {
+    await agent.stop();
+    await consul.stop();
+    await run.remove();
+  }
+}
+
+const stats = (samples: number[]) => ({ median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]! });
+const baseline = stats(await measure(true));
+const petrel = stats(await measure(false));
+console.log(`build start latency under the exec driver: dispatch → first line of .albatros, ${rounds} builds after one warm-up, ms`);
+for (const [name, r] of [["Nomad's default chroot_env (baseline)", baseline], ["hcl/nomad-client.hcl's chroot", petrel]] as const) {
+  console.log(`${name.padEnd(38)} median ${r.median.toFixed(0).padStart(6)}  min ${r.min.toFixed(0).padStart(6)}  max ${r.max.toFixed(0).padStart(6)}  ×${(r.median / baseline.median).toFixed(2)} baseline`);
+}

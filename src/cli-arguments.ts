@@ -1,0 +1,16 @@
+import { InvalidArgumentError } from "commander";
+
+/** Commander parsers of option values shared by subcommands: each names what it expected. */
+
+export function positive(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError("expected a positive whole number");
+  return number;
+}
+
+export function listenAddress(value: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new InvalidArgumentError("expected host:port, e.g. 127.0.0.1:9465");
+  return { host: match[1]!, port };
+}

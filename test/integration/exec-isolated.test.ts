@@ -1,0 +1,157 @@
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { writeRepoConfig } from "../../src/consul/repo-config.js";
+import { readConfig } from "../../src/config.js";
+import { createNomad, type Nomad } from "../../src/nomad/client.js";
+import { checkout, childrenOf, registerIsolatedBuilder } from "../cluster/builder.js";
+import { startGitea, type RunningGitea } from "../cluster/gitea.js";
+import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
+import { startNomad, type RunningNomad } from "../cluster/nomad.js";
+import { createRunDir, type RunDir } from "../cluster/run-dir.js";
+import { waitUntil } from "../cluster/wait.js";
+import { GiteaClient, type GiteaRepo } from "../forge/gitea-api.js";
+import { pushCommit } from "../forge/gitea-git.js";
+import { finishedAllocation, readLog } from "../support/allocations.js";
+import { clusterClients } from "../support/clients.js";
+import { createNodeCache, inCache, verifyInCache, type NodeCache } from "../support/nix-cache.js";
+import { derivationsOf, graphExpression } from "../support/nix-graph.js";
+import { startPetrel, type TestPetrel } from "../support/petrel.js";
+
+/**
+ * The builder as production runs it: a root Nomad client set up with
+ * hcl/nomad-client.hcl runs the executor under the exec driver as nobody with
+ * no capabilities; Petrel dispatches it for a push to a real Gitea; the build
+ * goes through a root nix-daemon that signs and spools every path it builds.
+ */
+const { consul } = clusterClients();
+const prefix = "petrel-test";
+const secret = "isolated-secret-4a8a08f09d37";
+let run: RunDir;
+let nixDir: string;
+let node: NodeCache;
+let daemon: RunningNixDaemon;
+let agent: RunningNomad;
+let nomad: Nomad;
+let gitea: RunningGitea;
+let petrel: TestPetrel;
+let alice: GiteaClient;
+const builders = { trusted: "isolated-builder", untrusted: "isolated-builder-untrusted", withCapabilities: "isolated-builder-capabilities" };
+
+beforeAll(async () => {
+  run = createRunDir("petrel-isolated-");
+  // The daemon's folder (nix.conf, socket, signing key) sits under /nix, which builds see
+  // read-only: the key is on a path the build can name, and only its mode keeps it out.
+  nixDir = mkdtempSync("/nix/var/nix/petrel-test-");
+  chmodSync(nixDir, 0o755);
+  node = await createNodeCache(nixDir, "petrel-isolated-1");
+  const hook = await node.installHook(join(run.path, "post-build-hook"));
+  daemon = await startNixDaemon(run, `post-build-hook = ${hook}\nsecret-key-files = ${node.secretKey}\n`, { confDir: nixDir });
+
+  const gitCache = run.sub("git-cache");
+  const gcroots = run.sub("gcroots");
+  agent = await startNomad(run, {
+    consulAddr: inject("cluster").consulAddr,
+    isolated: { hostVolumes: { nix: "/nix", petrel: checkout, "petrel-gcroots": gcroots, "petrel-git-cache": gitCache } },
+  });
+  nomad = createNomad(readConfig({ NOMAD_ADDR: agent.addr }).nomad);
+  const variables = { git_cache: gitCache, gcroots, nix_remote: `unix://${daemon.socket}` };
+  await registerIsolatedBuilder(nomad, builders.trusted, variables);
+  await registerIsolatedBuilder(nomad, builders.untrusted, variables);
+  await registerIsolatedBuilder(nomad, builders.withCapabilities, { ...variables, cap_drop: [] });
+
+  [gitea, petrel] = await Promise.all([startGitea(), startPetrel({ NOMAD_ADDR: agent.addr })]);
+  const admin = new GiteaClient(gitea.url, gitea.admin.username, gitea.admin.token);
+  alice = await admin.createUser("alice");
+}, 120_000);
+
+afterAll(async () => {
+  await petrel?.stop();
+  if (gitea) expect(await gitea.stop()).toEqual([]);
+  await agent?.stop();
+  await daemon?.stop();
+  node?.remove();
+  rmSync(nixDir, { recursive: true, force: true });
+  expect(await run?.remove()).toEqual([]);
+});
+
+/** What the build script reports: who it runs as, whether it can read the key, its secrets; then it builds. */
+function albatros(keyPath: string): string {
+  return `#!/bin/sh
+echo "uid: $(id -u)"
+grep '^CapEff' /proc/self/status
+if cat ${keyPath} >/dev/null 2>&1; then echo "signing key: readable"; else echo "signing key: unreadable"; fi
+if [ -n "\${SECRET_PATH:-}" ]; then echo "secrets: $(grep -c '${secret}' "$SECRET_PATH") line, mode $(stat -c %a "$SECRET_PATH")"; else echo "secrets: none"; fi
+exec nix-build -o "$GCROOT" graph.nix
+`;
+}
+
+/** A repository of alice's whose pushes reach Petrel; trusted (alice's pushes get secrets) or not. */
+async function repoWithBuild(name: string, trusted: boolean, expression: string): Promise<{ repo: GiteaRepo; commit: string }> {
+  const repo = await alice.createRepo(name);
+  await writeRepoConfig(consul, prefix, repo.clone_url, {
+    hook: { secret, token: "isolated-token-c4ca4238a0b9" },
+    trusted: { senders: trusted ? ["alice"] : [] },
+    inject: `DEPLOY_KEY=${secret}`,
+    builder: builders.trusted,
+    untrustedBuilder: builders.untrusted,
+  });
+  await alice.addWebhook(alice.username, repo.name, { url: `${petrel.url}/hook`, secret, events: ["push"] });
+  const commit = await pushCommit({
+    cloneUrl: repo.clone_url,
+    credentials: alice,
+    branch: "main",
+    files: { ".albatros": { content: albatros(join(nixDir, "secret-key")), executable: true }, "graph.nix": expression },
+    message: "CI",
+  });
+  return { repo, commit };
+}
+
+/** The finished child of `builder` that Petrel dispatched for `commit`, and its output. */
+async function finishedBuild(builder: string, commit: string) {
+  const child = await waitUntil(`a ${builder} child for ${commit}`, async () => (await childrenOf(nomad, builder)).find((c) => c.meta.COMMIT === commit), { timeoutMs: 30_000 });
+  const alloc = await finishedAllocation(nomad, child.id);
+  return { child, alloc, stdout: await readLog(nomad, alloc.ID, "stdout"), stderr: await readLog(nomad, alloc.ID, "stderr") };
+}
+
+describe("builds under the exec driver, isolated as in production", () => {
+  const tag = `iso-${Date.now()}`;
+  const failing = graphExpression(tag, { failTop: true });
+  let trusted: Awaited<ReturnType<typeof repoWithBuild>>;
+
+  it("runs a trusted push as nobody without capabilities: its secrets in a 0600 file, the signing key out of reach", async () => {
+    trusted = await repoWithBuild("isolated-trusted", true, failing);
+    const build = await finishedBuild(builders.trusted, trusted.commit);
+    expect(build.child.meta.TRUSTED).toBe("true");
+    expect(build.stdout.split("\n").slice(0, 4)).toEqual(["uid: 65534", "CapEff:\t0000000000000000", "signing key: unreadable", "secrets: 1 line, mode 600"]);
+    expect(build.alloc.ClientStatus).toBe("failed");
+    expect(build.stderr).toMatch(/builder for '\/nix\/store\/[a-z0-9]{32}-petrel-top-iso-\d+\.drv' failed/);
+  });
+
+  it("signs and caches every path the failed build made, its intermediates included", async () => {
+    const env = { ...process.env, ...daemon.clientEnv };
+    const intermediates = [...(await derivationsOf(failing, env))].filter(([drv]) => !drv.includes("-petrel-top-")).flatMap(([, outputs]) => outputs);
+    expect(intermediates).toHaveLength(3);
+    const cache = join(run.path, "cache");
+    expect((await node.uploadOnce(cache)).code).toBe(0);
+    for (const path of intermediates) expect(inCache(cache, path), path).toBe(true);
+    expect(await verifyInCache(cache, intermediates, node.publicKey)).toBe(0);
+    expect(node.queued()).toEqual([]);
+  });
+
+  it("gives an untrusted push no secrets", async () => {
+    const { commit } = await repoWithBuild("isolated-untrusted", false, graphExpression(`${tag}-untrusted`));
+    const build = await finishedBuild(builders.untrusted, commit);
+    expect(build.child.meta.TRUSTED).toBe("false");
+    expect(build.stdout.split("\n").slice(0, 4)).toEqual(["uid: 65534", "CapEff:\t0000000000000000", "signing key: unreadable", "secrets: none"]);
+    expect(build.alloc.ClientStatus).toBe("complete");
+  });
+
+  it("reads the key when the builder keeps Nomad's default capabilities: cap_drop is what keeps it out", async () => {
+    const { REPO_URL, COMMIT, BRANCH, FLAVOR } = (await nomad.jobs.get((await childrenOf(nomad, builders.trusted))[0]!.id)).Meta!;
+    const dispatched = await nomad.jobs.dispatch(builders.withCapabilities, { meta: { REPO_URL: REPO_URL!, COMMIT: COMMIT!, BRANCH: BRANCH!, FLAVOR: FLAVOR! } });
+    const alloc = await finishedAllocation(nomad, dispatched.DispatchedJobID);
+    const stdout = await readLog(nomad, alloc.ID, "stdout");
+    expect(stdout.split("\n").slice(0, 3)).toEqual(["uid: 65534", expect.stringMatching(/^CapEff:\t0*[1-9a-f][0-9a-f]*$/), "signing key: readable"]);
+  });
+});
