@@ -35,6 +35,9 @@ export function registerUploadCommands(program: Command): void {
     .action(async (options: UploadOptions) => {
       if (options.installHook) return install(options.installHook, options);
       if (!options.to) fail("petrel upload: --to <store-uri> is required: the binary cache to upload to");
+      if (options.untrustedTo !== undefined && sameStore(options.untrustedTo, options.to)) {
+        fail("petrel upload: --untrusted-to names the trusted cache (--to): untrusted builds' paths must never land in it");
+      }
       const logger = createLogger("info");
       const spool = openSpool(options.spool, options.gcroots);
       const metrics = createUploadMetrics(spool);
@@ -92,6 +95,12 @@ type UploadOptions = {
   installHook?: string;
   nixStore?: string;
 };
+
+/** Two store URIs for one cache: equal but for a trailing slash or store parameters (`?compression=…`). */
+function sameStore(a: string, b: string): boolean {
+  const place = (uri: string) => uri.split("?")[0]!.replace(/\/+$/, "");
+  return place(a) === place(b);
+}
 
 function onPath(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {

@@ -67,3 +67,11 @@ export function verifyInCache(cache: string, paths: string[], publicKey: string)
     (error: { code: number }) => error.code,
   );
 }
+
+/** A path's signatures (`nix path-info --sigs`) in the node's store, or in the `file://<cache>`: none when no key signed it. */
+export async function signaturesOf(path: string, cache?: string): Promise<string[]> {
+  const store = cache === undefined ? [] : ["--store", `file://${cache}`];
+  const { stdout } = await exec("nix", ["--extra-experimental-features", "nix-command", "path-info", ...store, "--json", "--sigs", path]);
+  const [info] = JSON.parse(stdout) as { signatures?: string[] }[];
+  return info?.signatures ?? [];
+}

@@ -22,6 +22,12 @@ describe("the petrel binary", () => {
     expect([...commands].sort()).toEqual(["ca", "dut", "exec", "gc", "help", "logs", "pdu", "serve", "status", "upload"]);
   });
 
+  it("refuses to upload untrusted builds' paths to the trusted cache", () => {
+    // The same cache, spelt with a trailing slash and a store parameter.
+    const { status, stderr } = petrel(["upload", "--once", "--to", "file:///srv/nix-cache", "--untrusted-to", "file:///srv/nix-cache/?compression=zstd", "--spool", "/dev/null/spool"]);
+    expect({ status, stderr }).toEqual({ status: 78, stderr: "petrel upload: --untrusted-to names the trusted cache (--to): untrusted builds' paths must never land in it\n" });
+  });
+
   it("exits 2 naming the option whose value is wrong", () => {
     const { status, stderr } = petrel(["gc", "--days", "0"]);
     expect(status).toBe(2);
