@@ -6,34 +6,16 @@
  *
  *   npm run bench:start            (BENCH_ROUNDS, default 5)
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { readConfig } from "../src/config.js";
 import { createNomad, type Nomad } from "../src/nomad/client.js";
 import { checkout, registerIsolatedBuilder } from "../test/cluster/builder.js";
 import { startConsul } from "../test/cluster/consul.js";
 import { startNomad } from "../test/cluster/nomad.js";
-import { createRunDir, type RunDir } from "../test/cluster/run-dir.js";
+import { createRunDir } from "../test/cluster/run-dir.js";
 import { finishedAllocation, readLog } from "../test/support/allocations.js";
+import { createLocalRepo } from "../test/support/local-repo.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-
-/** A bare repository whose .albatros prints the time it starts, in ms since the epoch. */
-function benchRepo(run: RunDir): { url: string; commit: string } {
-  const work = join(run.path, "repo-work");
-  mkdirSync(work);
-  const git = (...args: string[]) => execFileSync("git", ["-C", work, ...args], { encoding: "utf8" }).trim();
-  git("init", "-q", "-b", "main");
-  writeFileSync(join(work, ".albatros"), "#!/bin/sh\necho \"started $(date +%s%3N)\"\n", { mode: 0o755 });
-  git("add", ".albatros");
-  git("-c", "user.name=bench", "-c", "user.email=bench@petrel.invalid", "commit", "-q", "-m", "bench");
-  const url = join(run.sub("repos"), "bench.git");
-  execFileSync("git", ["clone", "-q", "--bare", work, url]);
-  // The builds' user must own what git reads, or git calls it dubious.
-  if (run.user) execFileSync("chown", ["-R", `${run.user.uid}:${run.user.gid}`, url]);
-  return { url, commit: git("rev-parse", "HEAD") };
-}
 
 async function startLatencies(nomad: Nomad, builder: string, repo: { url: string; commit: string }): Promise<number[]> {
   const samples: number[] = [];
@@ -51,17 +33,19 @@ async function startLatencies(nomad: Nomad, builder: string, repo: { url: string
 async function measure(nomadChroot: boolean): Promise<number[]> {
   const run = createRunDir("petrel-bench-start-");
   const consul = await startConsul(run);
-  const repo = benchRepo(run);
+  const repos = run.sub("repos");
+  // The build script prints the time it starts, in ms since the epoch.
+  const repo = createLocalRepo(repos, { ".albatros": { content: '#!/bin/sh\necho "started $(date +%s%3N)"\n', executable: true } });
   const gitCache = run.sub("git-cache");
   const gcroots = run.sub("gcroots");
-  const hostVolumes = { nix: "/nix", petrel: checkout, "petrel-gcroots": gcroots, "petrel-git-cache": gitCache, repos: join(run.path, "repos") };
+  const hostVolumes = { nix: "/nix", petrel: checkout, "petrel-gcroots": gcroots, "petrel-git-cache": gitCache, repos };
   const agent = await startNomad(run, { consulAddr: consul.addr, isolated: { hostVolumes, nomadChroot } });
   try {
     const nomad = createNomad(readConfig({ NOMAD_ADDR: agent.addr }).nomad);
     const builder = await registerIsolatedBuilder(nomad, "bench-builder", {
       git_cache: gitCache,
       gcroots,
-      volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true }, repos: { path: join(run.path, "repos"), read_only: true } },
+      volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true }, repos: { path: repos, read_only: true } },
     });
     return await startLatencies(nomad, builder, repo);
   } finally {

@@ -77,9 +77,8 @@ export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, para
     count("discarded");
   };
 
-  /** One pass over what is due; answers how many entries it tried. */
-  async function drainOnce(): Promise<number> {
-    const queued = spool.list();
+  /** One pass over what is due (of `queued`, read now unless the caller just did); answers how many entries it tried. */
+  async function drainOnce(queued = spool.list()): Promise<number> {
     const now = Date.now();
     const due = queued.filter((entry) => (notBefore.get(entry.name) ?? 0) <= now);
     for (const entry of due.filter((entry) => entry.outputs.length === 0)) fail(entry, new Error("the spool entry names no outputs"));
@@ -108,7 +107,7 @@ export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, para
     while (!signal.aborted) {
       const queued = spool.list();
       const settled = queued.length >= batchSize || (queued.length > 0 && Date.now() - queued.at(-1)!.queuedAt >= settleMs);
-      if (!settled || (await drainOnce()) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      if (!settled || (await drainOnce(queued)) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     }
   }
 
