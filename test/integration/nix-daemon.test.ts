@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
+import { processesUsing } from "../cluster/processes.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
 
 const run = promisify(execFile);
@@ -30,5 +31,16 @@ describe("the harness's nix-daemon", () => {
     expect(outPath).toMatch(new RegExp(`^/nix/store/[a-z0-9]{32}-${name}$`));
     // The daemon builds as one of its unprivileged build users, never as root.
     expect(readFileSync(outPath, "utf8")).toMatch(/^built-by-the-daemon nixbld\d+\n$/);
+  });
+});
+
+describe("the harness's nix-daemon start", () => {
+  it("fails in one line, leaving nothing running, when the daemon accepts connections but can't serve them", async () => {
+    // A daemon whose store is its own socket: each connection's daemon connects again, without end.
+    const confDir = runDir.sub("nix-looping");
+    const start = startNixDaemon(runDir, `store = unix://${confDir}/daemon.sock\n`, { confDir, serveWithinMs: 1_000 });
+    const error = await start.then(() => undefined, (reason: unknown) => reason as Error);
+    expect(error?.message.split("\n")[0]).toBe("nix-daemon did not start: it does not serve its store: no answer within 1000 ms");
+    expect(processesUsing(confDir)).toEqual([]);
   });
 });
