@@ -6,9 +6,10 @@
  *
  *   npm run bench:start            (BENCH_ROUNDS, default 5)
  */
+import { dirname } from "node:path";
 import { readConfig } from "../src/config.js";
 import { createNomad, type Nomad } from "../src/nomad/client.js";
-import { checkout, registerIsolatedBuilder } from "../test/cluster/builder.js";
+import { checkout, giveToCheckoutUser, registerIsolatedBuilder } from "../test/cluster/builder.js";
 import { startConsul } from "../test/cluster/consul.js";
 import { startNomad } from "../test/cluster/nomad.js";
 import { createRunDir } from "../test/cluster/run-dir.js";
@@ -36,7 +37,9 @@ async function measure(nomadChroot: boolean): Promise<number[]> {
   const repos = run.sub("repos");
   // The build script prints the time it starts, in ms since the epoch.
   const repo = createLocalRepo(repos, { ".albatros": { content: '#!/bin/sh\necho "started $(date +%s%3N)"\n', executable: true } });
-  const gitCache = run.sub("git-cache");
+  // The checkout task fetches it by path, and git reads only its own user's repositories so.
+  giveToCheckoutUser(dirname(repo.url));
+  const gitCache = giveToCheckoutUser(run.sub("git-cache"));
   const gcroots = run.sub("gcroots");
   const hostVolumes = { nix: "/nix", petrel: checkout, "petrel-gcroots": gcroots, "petrel-git-cache": gitCache, repos };
   const agent = await startNomad(run, { consulAddr: consul.addr, isolated: { hostVolumes, nomadChroot } });

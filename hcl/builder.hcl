@@ -1,7 +1,8 @@
-# The Albatros-compatible builder: a parameterized batch job whose executor,
-# `petrel exec`, redeems the build's secrets, checks out REPO_URL at COMMIT
-# through the node's git mirror cache and runs the repository's executable
-# `.albatros` script.
+# The Albatros-compatible builder: a parameterized batch job. Its checkout
+# task, `petrel fetch`, brings COMMIT of REPO_URL into the node's git mirror
+# cache as the only user who may write it; then its executor, `petrel exec`,
+# redeems the build's secrets, checks the commit out from the mirror (mounted
+# read-only) and runs the repository's executable `.albatros` script.
 #
 #   nomad job run hcl/builder.hcl          # production: exec driver, as nobody, no capabilities,
 #                                          # on nodes set up with hcl/nomad-client.hcl
@@ -38,6 +39,12 @@ variable "user" {
   description = "The unprivileged user the exec driver runs the build as."
 }
 
+variable "checkout_user" {
+  type        = string
+  default     = "petrel-git"
+  description = "The user the exec driver runs the checkout task as: the owner of the git cache, never the build's user, so no build can write what a later build checks out."
+}
+
 variable "cap_drop" {
   type        = list(string)
   default     = ["all"]
@@ -68,7 +75,7 @@ variable "nix_remote" {
 variable "git_cache" {
   type        = string
   default     = "/var/cache/petrel/git"
-  description = "The node's git mirror cache, shared by every build on it: a folder the executor's user may write."
+  description = "The node's git mirror cache, shared by every build on it: owned by checkout_user, read-only to builds."
 }
 
 variable "gcroots" {
@@ -99,11 +106,26 @@ variable "memory" {
 }
 
 locals {
+  isolated = var.driver != "raw_exec"
   # Volumes mounted in lexical order of their names: /nix before the GC roots inside it.
-  mounts = var.driver == "raw_exec" ? {} : merge(var.volumes, {
+  mounts = local.isolated ? merge(var.volumes, {
     "petrel-gcroots"   = { path = var.gcroots, read_only = false }
+    "petrel-git-cache" = { path = var.git_cache, read_only = true }
+  }) : {}
+  # The checkout task sees the same node, but the git cache it alone writes.
+  checkout_mounts = local.isolated ? merge(var.volumes, {
     "petrel-git-cache" = { path = var.git_cache, read_only = false }
-  })
+  }) : {}
+  # Both tasks read the same environment: the meta and the cache's place
+  # ($${…} is a literal ${…}, which Nomad fills in when the task starts).
+  env = {
+    REPO_URL         = "$${NOMAD_META_REPO_URL}"
+    COMMIT           = "$${NOMAD_META_COMMIT}"
+    BRANCH           = "$${NOMAD_META_BRANCH}"
+    FLAVOR           = "$${NOMAD_META_FLAVOR}"
+    HOME             = "$${NOMAD_TASK_DIR}"
+    PETREL_GIT_CACHE = var.git_cache
+  }
 }
 
 job "builder" {
@@ -116,7 +138,7 @@ job "builder" {
     # Petrel's additions: what a restarted Petrel needs to report the build's
     # status to the forge, and the single-use URL a trusted build redeems for
     # its secrets. Secrets themselves never appear here.
-    meta_optional = ["SECRETS_URL", "FORGE", "FORGE_URL", "FORGE_REPO", "STATUS_CONTEXT", "SENDER", "DELIVERY", "EVENT", "PR", "TRUSTED", "TRUST_REASON"]
+    meta_optional = ["SECRETS_URL", "FORGE", "FORGE_URL", "FORGE_REPO", "STATUS_CONTEXT", "SENDER", "DELIVERY", "EVENT", "PR", "PR_AUTHOR", "PR_TARGET", "TRUSTED", "TRUST_REASON"]
   }
 
   group "runner" {
@@ -134,8 +156,9 @@ job "builder" {
       size = 2048
     }
 
+    # A volume is writable in the group when a task writes it; each mount says who may.
     dynamic "volume" {
-      for_each = local.mounts
+      for_each = merge(local.mounts, local.checkout_mounts)
       labels   = [volume.key]
       content {
         type      = "host"
@@ -144,15 +167,46 @@ job "builder" {
       }
     }
 
+    task "checkout" {
+      lifecycle {
+        hook = "prestart"
+      }
+      driver = var.driver
+      user   = local.isolated ? var.checkout_user : ""
+
+      config {
+        image    = var.driver == "docker" ? var.image : null
+        cap_drop = local.isolated ? var.cap_drop : null
+        command  = var.petrel_command[0]
+        args     = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["fetch"])
+      }
+
+      dynamic "volume_mount" {
+        for_each = local.checkout_mounts
+        content {
+          volume      = volume_mount.key
+          destination = volume_mount.value.path
+          read_only   = volume_mount.value.read_only
+        }
+      }
+
+      env = local.env
+
+      resources {
+        cpu    = 100
+        memory = 128
+      }
+    }
+
     task "executor" {
       driver = var.driver
       # raw_exec runs as the agent's user; only the isolating drivers take another.
-      user = var.driver == "raw_exec" ? "" : var.user
+      user = local.isolated ? var.user : ""
 
       config {
         # A null attribute is left out, so each driver sees only its own.
         image    = var.driver == "docker" ? var.image : null
-        cap_drop = var.driver == "raw_exec" ? null : var.cap_drop
+        cap_drop = local.isolated ? var.cap_drop : null
         command  = var.petrel_command[0]
         args     = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["exec"])
       }
@@ -166,21 +220,15 @@ job "builder" {
         }
       }
 
-      # The build script's contract: these four, as environment variables.
-      env {
-        REPO_URL   = "${NOMAD_META_REPO_URL}"
-        COMMIT     = "${NOMAD_META_COMMIT}"
-        BRANCH     = "${NOMAD_META_BRANCH}"
-        FLAVOR     = "${NOMAD_META_FLAVOR}"
-        HOME       = "${NOMAD_TASK_DIR}"
+      # The build script's contract (REPO_URL COMMIT BRANCH FLAVOR) and Petrel's knobs.
+      # SECRETS_URL comes as NOMAD_META_SECRETS_URL, which Nomad sets only when dispatched with it.
+      env = merge(local.env, {
         NIX_REMOTE = var.nix_remote
         # Node's own way to trust one more CA, read by `petrel exec` as it redeems SECRETS_URL.
         NODE_EXTRA_CA_CERTS = var.ca_file
-        # SECRETS_URL comes as NOMAD_META_SECRETS_URL, which Nomad sets only when dispatched with it.
-        PETREL_GIT_CACHE    = var.git_cache
         PETREL_GCROOTS      = var.gcroots
         PETREL_EXEC_TIMEOUT = var.timeout
-      }
+      })
 
       resources {
         cpu    = var.cpu

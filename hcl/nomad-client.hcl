@@ -41,11 +41,13 @@ client {
     path      = "/opt/petrel"
     read_only = true
   }
-  # Written by builds, owned by their user (nobody): the per-commit GC roots
-  # and the git mirror cache shared by every build on the node.
+  # Written by builds, owned by their user (nobody): the per-commit GC roots.
   host_volume "petrel-gcroots" {
     path = "/nix/var/nix/gcroots/petrel"
   }
+  # The git mirror cache shared by every build on the node: owned by the
+  # builder's checkout_user (petrel-git), the only one who writes it; builds
+  # mount it read-only.
   host_volume "petrel-git-cache" {
     path = "/var/cache/petrel/git"
   }

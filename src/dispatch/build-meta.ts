@@ -23,9 +23,38 @@ export function toBuildMeta(request: BuildRequest, flavor: string, trust: TrustD
     TRUST_REASON: trust.reason,
   };
   if (delivery !== undefined) meta.DELIVERY = delivery;
-  if (request.pullRequest) meta.PR = String(request.pullRequest.number);
+  const pr = request.pullRequest;
+  if (pr) {
+    meta.PR = String(pr.number);
+    meta.PR_TARGET = pr.targetBranch;
+    if (pr.author !== undefined) meta.PR_AUTHOR = pr.author;
+  }
   return meta;
 }
 
+/**
+ * The request a build was dispatched for, as far as its meta remembers it:
+ * enough to decide its trust again (a rerun). What the meta lacks (a builder
+ * that takes only the Albatros keys) leaves nobody to trust.
+ */
+export function fromBuildMeta(meta: Readonly<Record<string, string | undefined>>): BuildRequest {
+  const forge = meta.FORGE === "gitlab" ? "gitlab" : "gitea";
+  const event = meta.EVENT === "tag" || meta.EVENT === "pull_request" ? meta.EVENT : "push";
+  const number = Number(meta.PR);
+  return {
+    forge,
+    event,
+    cloneUrl: meta.REPO_URL ?? "",
+    commit: meta.COMMIT ?? "",
+    branch: meta.BRANCH ?? "",
+    sender: meta.SENDER ?? "",
+    forgeUrl: meta.FORGE_URL ?? "",
+    forgeRepo: meta.FORGE_REPO ?? "",
+    ...(event === "pull_request" || meta.PR
+      ? { pullRequest: { number: Number.isInteger(number) ? number : 0, fromFork: undefined, author: meta.PR_AUTHOR, targetBranch: meta.PR_TARGET ?? "" } }
+      : {}),
+  };
+}
+
 /** Petrel's optional keys, as the builder job must list them in `meta_optional`. */
-export const petrelMetaKeys = ["SECRETS_URL", "FORGE", "FORGE_URL", "FORGE_REPO", "STATUS_CONTEXT", "SENDER", "DELIVERY", "EVENT", "PR", "TRUSTED", "TRUST_REASON"];
+export const petrelMetaKeys = ["SECRETS_URL", "FORGE", "FORGE_URL", "FORGE_REPO", "STATUS_CONTEXT", "SENDER", "DELIVERY", "EVENT", "PR", "PR_AUTHOR", "PR_TARGET", "TRUSTED", "TRUST_REASON"];

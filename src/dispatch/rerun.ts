@@ -1,26 +1,25 @@
 import type { Consul } from "../consul/client.js";
-import { readRepoConfig } from "../consul/repo-config.js";
-import type { Nomad } from "../nomad/client.js";
-import type { SingleUse } from "../single-use/single-use.js";
-import { createBuilderMetaKeys, onlyKeys } from "./builder-meta-keys.js";
-import { createSecretsUrl } from "./secrets-url.js";
+import { readRepoConfig, type RepoConfig } from "../consul/repo-config.js";
+import { decideTrust } from "../trust.js";
+import { fromBuildMeta } from "./build-meta.js";
+import type { DispatchBuilds } from "./dispatch-builds.js";
 
-export type RerunDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; singleUse: SingleUse; publicUrl: string; secretsTtlSeconds: number };
+export type RerunDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds };
 
 /**
- * A new child of the same builder with the same meta. The old secrets URL is
- * spent (or soon expired), so a trusted build gets a fresh one; the delivery
- * id stays behind, since this build answers no delivery.
+ * The same commit built again, as a hook for it would be now: trust decided
+ * again against today's repo config (a sender removed since gets no secrets,
+ * and the untrusted builder), a fresh secrets URL only when trusted, and no
+ * delivery id, since this build answers none. A build dispatched by hand, for
+ * a repository Petrel has no config for, runs again on its own builder,
+ * trusted by nobody.
  */
-export function createRerun({ nomad, consul, kvPrefix, singleUse, publicUrl, secretsTtlSeconds }: RerunDeps) {
-  const builderKeys = createBuilderMetaKeys(nomad);
-  const secretsUrl = createSecretsUrl({ singleUse, publicUrl, secretsTtlSeconds });
+export function createRerun({ consul, kvPrefix, dispatchBuilds }: RerunDeps) {
   return async function rerun(builder: string, meta: Record<string, string>): Promise<string> {
-    const kept = Object.fromEntries(Object.entries(meta).filter(([key]) => key !== "SECRETS_URL" && key !== "DELIVERY"));
-    const fresh: Record<string, string> = { ...kept };
-    const config = kept.TRUSTED === "true" && kept.REPO_URL ? await readRepoConfig(consul, kvPrefix, kept.REPO_URL) : undefined;
-    if (config?.inject) fresh.SECRETS_URL = await secretsUrl(kept.REPO_URL!);
-    const answer = await nomad.jobs.dispatch(builder, { meta: onlyKeys(fresh, await builderKeys(builder)) });
-    return answer.DispatchedJobID;
+    const request = fromBuildMeta(meta);
+    const config: RepoConfig = (request.cloneUrl ? await readRepoConfig(consul, kvPrefix, request.cloneUrl) : undefined) ?? { hook: {}, builder, autoCancel: false };
+    const trust = decideTrust(request, config.trusted);
+    const [build] = await dispatchBuilds(request, config, { flavors: [meta.FLAVOR ?? "default"], trust, delivery: undefined });
+    return build!.job;
   };
 }

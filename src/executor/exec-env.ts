@@ -8,6 +8,8 @@ const execEnvSchema = z.object({
   BRANCH: z.string().min(1, "is required"),
   FLAVOR: z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected a flavor name (letters, digits, _ . -)"),
   SECRETS_URL: z.url("expected an http(s) URL").optional(),
+  /** Petrel's trust decision (meta TRUSTED): which of the node's mirrors the build uses. Unset is untrusted. */
+  TRUSTED: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
   /** Where the node keeps its bare git mirrors, shared by every build on it. */
   PETREL_GIT_CACHE: z.string().min(1).default("/var/cache/petrel/git"),
   /** Folder of the builds' GC roots; GCROOT is a per-commit path under it. */
@@ -21,15 +23,26 @@ const execEnvSchema = z.object({
 
 export type ExecEnv = z.infer<typeof execEnvSchema>;
 
-export function parseExecEnv(env: Readonly<Record<string, string | undefined>>): ExecEnv {
+/** What `petrel fetch`, the builder's checkout task, needs of the same environment. */
+const fetchEnvSchema = execEnvSchema.pick({ REPO_URL: true, COMMIT: true, TRUSTED: true, PETREL_GIT_CACHE: true });
+
+export type FetchEnv = z.infer<typeof fetchEnvSchema>;
+
+export const parseExecEnv = (env: Env): ExecEnv => parseEnv(execEnvSchema, env, "petrel exec");
+export const parseFetchEnv = (env: Env): FetchEnv => parseEnv(fetchEnvSchema, env, "petrel fetch");
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parseEnv<Schema extends z.ZodType>(schema: Schema, env: Env, command: string): z.infer<Schema> {
   // An empty variable (Nomad interpolates a missing optional meta key to "") counts as unset.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
   // Under Nomad the dispatch meta is in the environment already; no need to interpolate an optional key.
   present.SECRETS_URL ??= present.NOMAD_META_SECRETS_URL;
-  const parsed = execEnvSchema.safeParse(present);
+  present.TRUSTED ??= present.NOMAD_META_TRUSTED;
+  const parsed = schema.safeParse(present);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const variable = String(issue?.path[0] ?? "environment");
   const problem = issue?.code === "invalid_type" ? "is required" : (issue?.message ?? "is invalid");
-  throw new ExecFailure("usage", `petrel exec: ${variable} ${problem}`);
+  throw new ExecFailure("usage", `${command}: ${variable} ${problem}`);
 }

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseExecEnv } from "./exec-env.js";
 import { ExecFailure } from "./exec-failure.js";
-import { checkoutThroughMirror, mirrorName, redactUrl } from "./git-mirror.js";
+import { checkoutFromMirror } from "./checkout.js";
+import { mirrorName, mirrorPath, redactUrl } from "./mirror-path.js";
 import { redeemSecrets } from "./redeem-secrets.js";
 import { runScript } from "./run-script.js";
 
@@ -12,6 +13,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * One build, as the builder's executor task runs it: secrets first (their
  * URL is short-lived), then the checkout, then the repository's `.albatros`.
+ * The checkout task (`petrel fetch`) has put the commit in the node's mirror.
  * Answers the script's exit code; throws ExecFailure when it never ran.
  */
 export async function runExec(env: Env, log: (line: string) => void): Promise<number> {
@@ -20,8 +22,10 @@ export async function runExec(env: Env, log: (line: string) => void): Promise<nu
   log(`petrel: building ${redactUrl(config.REPO_URL)} at ${config.COMMIT} (branch ${config.BRANCH}, flavor ${config.FLAVOR})`);
   const secrets = config.SECRETS_URL ? await redeemSecrets(config.SECRETS_URL, config.NOMAD_SECRETS_DIR ?? taskDir) : undefined;
   try {
-    const workTree = join(mkdtempSync(join(taskDir, "petrel-build-")), "src");
-    await checkoutThroughMirror({ repoUrl: config.REPO_URL, commit: config.COMMIT, cacheDir: config.PETREL_GIT_CACHE, workTree });
+    const scratch = mkdtempSync(join(taskDir, "petrel-build-"));
+    const workTree = join(scratch, "src");
+    const mirror = mirrorPath(config.PETREL_GIT_CACHE, config.REPO_URL, config.TRUSTED);
+    await checkoutFromMirror({ repoUrl: config.REPO_URL, commit: config.COMMIT, mirror, workTree, scratch });
     const script = join(workTree, ".albatros");
     if (!isExecutableFile(script)) {
       throw new ExecFailure("noScript", `petrel exec: no executable .albatros at the root of ${redactUrl(config.REPO_URL)} at ${config.COMMIT}`);

@@ -17,7 +17,7 @@ export type BuildRequest = {
   branch: string;
   /** The login of whoever caused the event. */
   sender: string;
-  /** Base URL of the forge's web/API and the repository's id there (owner/name, or GitLab's project id). */
+  /** Base URL of the forge's web/API and the repository there (owner/name, or GitLab's namespace path), as its clone URL names it. */
   forgeUrl: string;
   forgeRepo: string;
   pullRequest?: PullRequest;

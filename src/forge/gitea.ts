@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isDeletion, type HookOutcome } from "./build-request.js";
-import { forgeBase, parsePayload } from "./parse-payload.js";
+import { commitId, forgeBase, parsePayload, sameRepository } from "./parse-payload.js";
 
 const user = z.looseObject({ login: z.string().min(1).optional(), username: z.string().min(1).optional() })
   .refine((u) => u.login ?? u.username, "needs a login or username");
@@ -10,14 +10,14 @@ const repository = z.looseObject({ clone_url: z.string().min(1), full_name: z.st
 
 const pushSchema = z.looseObject({
   ref: z.string().min(1),
-  after: z.string(),
-  head_commit: z.looseObject({ id: z.string().min(1) }).nullish(),
+  after: commitId,
+  head_commit: z.looseObject({ id: commitId }).nullish(),
   repository,
   sender: user,
 });
 
 const repoRef = z.looseObject({ full_name: z.string().optional(), fork: z.boolean().optional() }).nullish();
-const side = z.looseObject({ ref: z.string().min(1), sha: z.string().min(1), repo_id: z.number().optional(), repo: repoRef });
+const side = z.looseObject({ ref: z.string().min(1), sha: commitId, repo_id: z.number().optional(), repo: repoRef });
 const pullRequestSchema = z.looseObject({
   action: z.string().min(1),
   number: z.number().int().positive(),
@@ -57,7 +57,7 @@ function fromPush(push: z.infer<typeof pushSchema>): HookOutcome {
     branch: tag ? push.ref : push.ref.replace(/^refs\/heads\//, ""),
     sender: loginOf(push.sender),
     forgeUrl: forgeBase(push.repository.html_url, push.repository.full_name),
-    forgeRepo: push.repository.full_name,
+    forgeRepo: repoOf(push.repository),
   };
 }
 
@@ -72,7 +72,7 @@ function fromPullRequest(hook: z.infer<typeof pullRequestSchema>): HookOutcome {
     branch: `refs/pull/${hook.number}/head`,
     sender: loginOf(hook.sender),
     forgeUrl: forgeBase(hook.repository.html_url, hook.repository.full_name),
-    forgeRepo: hook.repository.full_name,
+    forgeRepo: repoOf(hook.repository),
     pullRequest: {
       number: hook.number,
       fromFork: isFork(head, base),
@@ -81,6 +81,9 @@ function fromPullRequest(hook: z.infer<typeof pullRequestSchema>): HookOutcome {
     },
   };
 }
+
+const repoOf = (repo: z.infer<typeof repository>) =>
+  sameRepository({ field: "repository.clone_url", url: repo.clone_url }, { field: "repository.full_name", path: repo.full_name });
 
 type Side = z.infer<typeof side>;
 

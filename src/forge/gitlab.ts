@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isDeletion, type HookOutcome } from "./build-request.js";
-import { forgeBase, parsePayload } from "./parse-payload.js";
+import { commitId, forgeBase, parsePayload, sameRepository } from "./parse-payload.js";
 
 const project = z.looseObject({
   id: z.number().int(),
@@ -11,7 +11,7 @@ const project = z.looseObject({
 
 const pushSchema = z.looseObject({
   ref: z.string().min(1),
-  checkout_sha: z.string().nullish(),
+  checkout_sha: commitId.nullish(),
   user_username: z.string().min(1),
   project,
 });
@@ -27,9 +27,17 @@ const mergeRequestSchema = z.looseObject({
     source_project_id: z.number().int(),
     target_project_id: z.number().int(),
     target_branch: z.string().min(1),
-    last_commit: z.looseObject({ id: z.string().min(1) }),
+    last_commit: z.looseObject({ id: commitId }),
   }),
 });
+
+/**
+ * The project statuses go to, by its path (GitLab's API takes it for the id),
+ * which must be the one the clone URL names: the payload's numeric id could
+ * name any project the configured token reaches.
+ */
+const projectOf = (p: z.infer<typeof project>) =>
+  sameRepository({ field: "project.git_http_url", url: p.git_http_url }, { field: "project.path_with_namespace", path: p.path_with_namespace });
 
 /** Event names GitLab sends in `X-Gitlab-Event`; `Service Hook` leaves it to the payload's object_kind. */
 const byObjectKind: Record<string, string> = { push: "Push Hook", tag_push: "Tag Push Hook", merge_request: "Merge Request Hook" };
@@ -60,7 +68,7 @@ function fromPush(push: z.infer<typeof pushSchema>, event: "push" | "tag"): Hook
     branch: event === "tag" ? push.ref : push.ref.replace(/^refs\/heads\//, ""),
     sender: push.user_username,
     forgeUrl: forgeBase(push.project.web_url, push.project.path_with_namespace),
-    forgeRepo: String(push.project.id),
+    forgeRepo: projectOf(push.project),
   };
 }
 
@@ -79,7 +87,7 @@ function fromMergeRequest(hook: z.infer<typeof mergeRequestSchema>): HookOutcome
     branch: `refs/merge-requests/${mr.iid}/head`,
     sender: hook.user.username,
     forgeUrl: forgeBase(hook.project.web_url, hook.project.path_with_namespace),
-    forgeRepo: String(hook.project.id),
+    forgeRepo: projectOf(hook.project),
     pullRequest: {
       number: mr.iid,
       fromFork: mr.source_project_id !== mr.target_project_id,

@@ -15,12 +15,12 @@ export async function postCommitStatus(target: StatusTarget, status: CommitStatu
   const [url, headers, body] =
     target.forge === "gitea"
       ? [
-          `${base}/api/v1/repos/${target.repo}/statuses/${target.commit}`,
+          `${base}/api/v1/repos/${target.repo.split("/").map(encodeURIComponent).join("/")}/statuses/${encodeURIComponent(target.commit)}`,
           { authorization: `token ${target.token}` },
           { state: giteaStates[status.state], context: status.context, target_url: status.targetUrl, description: status.description },
         ]
       : [
-          `${base}/api/v4/projects/${encodeURIComponent(target.repo)}/statuses/${target.commit}`,
+          `${base}/api/v4/projects/${encodeURIComponent(target.repo)}/statuses/${encodeURIComponent(target.commit)}`,
           { "private-token": target.token },
           { state: gitlabStates[status.state], name: status.context, target_url: status.targetUrl, description: status.description },
         ];

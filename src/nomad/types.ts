@@ -56,6 +56,13 @@ export type JobSpec = {
   TaskGroups?: {
     Name: string;
     Volumes?: Record<string, { Type: string; Source: string; ReadOnly: boolean }>;
-    Tasks: { Name: string; Driver: string; User?: string; Config: Record<string, unknown>; VolumeMounts?: { Volume: string; Destination: string; ReadOnly: boolean }[] }[];
+    Tasks: {
+      Name: string;
+      Driver: string;
+      User?: string;
+      Config: Record<string, unknown>;
+      Lifecycle?: { Hook: string; Sidecar?: boolean } | null;
+      VolumeMounts?: { Volume: string; Destination: string; ReadOnly: boolean }[];
+    }[];
   }[];
 } & Record<string, unknown>;

@@ -28,6 +28,9 @@ export function toBuildState(job: { Status: string; Stop?: boolean }, allocation
     case "failed": {
       const exitCode = exitCodeOf(taskState);
       if (exitCode !== undefined && exitCode !== 0) return { state: "failure", description: `exit code ${exitCode}` };
+      // The builder's checkout task failed, so the script never ran: the commit could not be had.
+      const checkoutCode = exitCodeOf(alloc.TaskStates?.checkout);
+      if (checkoutCode !== undefined && checkoutCode !== 0) return { state: "error", description: `checkout failed: exit code ${checkoutCode}` };
       return { state: "error", description: `infrastructure error: ${lastMessage(taskState) ?? "the task failed to run"}` };
     }
     default:

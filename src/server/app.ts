@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics }));
   app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams }));
   app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
-  const rerun = createRerun({ nomad, consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
+  const rerun = createRerun({ consul, kvPrefix: config.kvPrefix, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
   app.use(gatewayRoutes({ nomad, consul, kvPrefix: config.kvPrefix, apiToken: config.apiToken }));
   app.use(bootRoutes({ consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, bootSecretsTtlSeconds: config.bootSecretsTtlSeconds }));

@@ -7,7 +7,7 @@ import { requireApiToken } from "./bearer.js";
 export type BuildActionDeps = { nomad: Nomad; apiToken: string | undefined; metrics: Metrics; rerun: (builder: string, meta: Record<string, string>) => Promise<string> };
 
 /**
- * POST /build/cancel?job=… and POST /build/rerun?job=…, for operators and
+ * POST /build/cancel?job=… and POST /build/rerun?job=… (trust decided again), for operators and
  * the build page's buttons: a bearer token from config, compared in constant
  * time; without one configured, nobody may.
  */
@@ -29,7 +29,7 @@ export function buildActionRoutes({ nomad, apiToken, metrics, rerun }: BuildActi
     const id = jobParam(req);
     if (id === undefined) return void res.status(400).json({ error: missingJob });
     const job = await findBuild(nomad, id);
-    const again = await rerun(job.ParentID!, job.Meta!);
+    const again = await rerun(job.ParentID!, job.Meta ?? {});
     req.log.info({ job: again, of: job.ID }, "build rerun");
     res.status(201).json({ job: again, rerunOf: job.ID });
   });

@@ -42,7 +42,7 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
     const { job, log, task } = parsed.data;
     const follow = parsed.data.follow === "1" || parsed.data.follow === "true";
     const build = await loadBuild(nomad, job);
-    const tasks = Object.keys(latestAllocation(build.allocations)?.TaskStates ?? {});
+    const tasks = Object.keys(latestAllocation(build.allocations)?.TaskStates ?? {}).sort();
     if (task !== undefined && tasks.length > 0 && !tasks.includes(task)) {
       res.status(400).json({ error: `job '${job}' has no task '${task}' (its tasks: ${tasks.join(", ")})` });
       return;

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chownSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,13 +30,28 @@ export async function registerBuilder(nomad: Nomad, { id, unplaceable = false }:
 }
 
 /**
+ * Who the isolated builders' checkout task runs as: a system user every
+ * Debian machine has, standing in for a node's `petrel-git`, and not the
+ * builds' `nobody`.
+ */
+export const checkoutUser = "daemon";
+
+/** `path` and what it holds, given to the checkout task's user: its git cache, as on a node, or a repository it fetches by path. */
+export function giveToCheckoutUser(path: string): string {
+  execFileSync("chown", ["-R", `${checkoutUser}:`, path]);
+  return path;
+}
+
+/**
  * Registers hcl/builder.hcl as production runs it, on an isolated test Nomad
  * (root, exec driver, hcl/nomad-client.hcl): Petrel from this checkout, which
- * the node's `petrel` volume mounts at the same path.
+ * the node's `petrel` volume mounts at the same path, and the checkout task
+ * as `checkoutUser`.
  */
 export async function registerIsolatedBuilder(nomad: Nomad, id: string, variables: Record<string, unknown>): Promise<string> {
   const job = await parseBuilder(nomad, id, {
     volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true } },
+    checkout_user: checkoutUser,
     ...variables,
   });
   await nomad.jobs.register(job);

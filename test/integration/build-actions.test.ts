@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { createMetrics } from "../../src/metrics.js";
-import { writeRepoConfig } from "../../src/consul/repo-config.js";
+import { repoConfigKeys, writeRepoConfig } from "../../src/consul/repo-config.js";
 import { startReporter, type Reporter } from "../../src/report/reporter.js";
 import { childrenOf, registerBuilder } from "../cluster/builder.js";
 import { waitUntil } from "../cluster/wait.js";
@@ -128,5 +128,26 @@ describe("POST /build/cancel and /build/rerun", () => {
     expect(after.SECRETS_URL).not.toBe(before.SECRETS_URL);
     expect(await (await fetch(after.SECRETS_URL!)).text()).toBe("K=secret-e4da3b7fbbce\n");
     expect((await childrenOf(nomad, builder)).map((child) => child.id)).toContain(again);
+  });
+  it("decides trust again on a rerun: a sender no longer trusted gets no secrets, nor does a repository whose config is gone", async () => {
+    const url = await repoWith();
+    const job = await push(url, sha("c"));
+    const first = (await nomad.jobs.get(job)).Meta!;
+    expect([first.TRUSTED, typeof first.SECRETS_URL]).toEqual(["true", "string"]);
+    await writeRepoConfig(consul, "petrel-test", url, { hook: { secret }, gitlab: { url: gitlab.url, token: "gitlab-token-1679091c5a88", project: 42 }, trusted: { senders: [] }, inject: "K=secret-e4da3b7fbbce\n", builder });
+    const answer = await call("rerun", job);
+    expect(answer.status).toBe(201);
+    const meta = (await nomad.jobs.get(((await answer.json()) as { job: string }).job)).Meta!;
+    expect(meta).toMatchObject({ COMMIT: sha("c"), TRUSTED: "false", TRUST_REASON: "sender alice is not a trusted sender" });
+    expect(meta).not.toHaveProperty("SECRETS_URL");
+
+    const removed = await repoWith();
+    const orphan = await push(removed, sha("d"));
+    for (const key of repoConfigKeys("petrel-test", removed)) await consul.kv.del(key);
+    const again = await call("rerun", orphan);
+    expect(again.status).toBe(201);
+    const orphanMeta = (await nomad.jobs.get(((await again.json()) as { job: string }).job)).Meta!;
+    expect(orphanMeta).toMatchObject({ COMMIT: sha("d"), TRUSTED: "false" });
+    expect(orphanMeta).not.toHaveProperty("SECRETS_URL");
   });
 });

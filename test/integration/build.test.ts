@@ -142,7 +142,7 @@ describe("GET /build refusals", () => {
     const id = await dispatchScript(nomad, builder, "true");
     await finishedAllocation(nomad, id);
     const answer = await get(`${job(id)}&log=stdout&task=nope`);
-    expect([answer.status, await answer.json()]).toEqual([400, { error: `job '${id}' has no task 'nope' (its tasks: executor)` }]);
+    expect([answer.status, await answer.json()]).toEqual([400, { error: `job '${id}' has no task 'nope' (its tasks: checkout, executor)` }]);
   });
 
   it("answers 503 past the most log streams it serves at once", async () => {

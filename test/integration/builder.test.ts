@@ -27,13 +27,14 @@ describe("hcl/builder.hcl on the real Nomad", () => {
   it("isolates the executor by default, gives it an image only with docker, and raw_exec neither", async () => {
     const hcl = readFileSync(builderHclPath, "utf8");
     const parse = (variables: Record<string, string | string[]>) => nomad.jobs.parse(hcl, variables);
-    const taskOf = async (variables: Record<string, string | string[]>) => (await parse(variables)).TaskGroups?.[0]?.Tasks[0];
+    const named = (job: Awaited<ReturnType<typeof parse>>, name = "executor") => job.TaskGroups?.[0]?.Tasks.find((t) => t.Name === name);
+    const taskOf = async (variables: Record<string, string | string[]>) => named(await parse(variables));
     expect(await taskOf({ driver: "docker", image: "registry.example.org/ci/executor:1", petrel_command: ["petrel"] })).toMatchObject({
       Driver: "docker",
       Config: { image: "registry.example.org/ci/executor:1", command: "petrel", args: ["exec"] },
     });
     const exec = await parse({});
-    const task = exec.TaskGroups?.[0]?.Tasks[0];
+    const task = named(exec);
     expect({ driver: task?.Driver, user: task?.User, capDrop: task?.Config?.cap_drop, command: task?.Config?.command }).toEqual({
       driver: "exec",
       user: "nobody",
@@ -45,11 +46,24 @@ describe("hcl/builder.hcl on the real Nomad", () => {
       ["nix", "/nix", true],
       ["petrel", "/opt/petrel", true],
       ["petrel-gcroots", "/nix/var/nix/gcroots/petrel", false],
+      ["petrel-git-cache", "/var/cache/petrel/git", true],
+    ]);
+    // The checkout task alone writes the git cache, as another user than the build's.
+    const checkout = named(exec, "checkout");
+    expect({ user: checkout?.User, hook: checkout?.Lifecycle?.Hook, capDrop: checkout?.Config?.cap_drop, args: checkout?.Config?.args }).toEqual({
+      user: "petrel-git",
+      hook: "prestart",
+      capDrop: ["all"],
+      args: ["/opt/petrel/dist/cli.js", "fetch"],
+    });
+    expect(checkout?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
+      ["nix", "/nix", true],
+      ["petrel", "/opt/petrel", true],
       ["petrel-git-cache", "/var/cache/petrel/git", false],
     ]);
     expect(Object.keys(exec.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", "petrel", "petrel-gcroots", "petrel-git-cache"]);
     const raw = await parse({ driver: "raw_exec" });
-    expect({ user: raw.TaskGroups?.[0]?.Tasks[0]?.User, config: raw.TaskGroups?.[0]?.Tasks[0]?.Config, volumes: raw.TaskGroups?.[0]?.Volumes ?? {} }).toEqual({
+    expect({ user: named(raw)?.User, config: named(raw)?.Config, volumes: raw.TaskGroups?.[0]?.Volumes ?? {} }).toEqual({
       user: "",
       config: { command: "/usr/bin/node", args: ["/opt/petrel/dist/cli.js", "exec"] },
       volumes: {},

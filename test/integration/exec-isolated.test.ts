@@ -4,17 +4,18 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { writeRepoConfig } from "../../src/consul/repo-config.js";
 import { readConfig } from "../../src/config.js";
 import { createNomad, type Nomad } from "../../src/nomad/client.js";
-import { checkout, childrenOf, registerIsolatedBuilder } from "../cluster/builder.js";
+import { checkout, childrenOf, giveToCheckoutUser, registerIsolatedBuilder } from "../cluster/builder.js";
 import { startGitea, type RunningGitea } from "../cluster/gitea.js";
 import { startNixDaemon, type RunningNixDaemon } from "../cluster/nix.js";
 import { startNomad, type RunningNomad } from "../cluster/nomad.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
 import { waitUntil } from "../cluster/wait.js";
 import { GiteaClient, type GiteaRepo } from "../forge/gitea-api.js";
-import { pushCommit } from "../forge/gitea-git.js";
+import { pushCommit, type FileContent } from "../forge/gitea-git.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
 import { createNodeCache, inCache, verifyInCache, type NodeCache } from "../support/nix-cache.js";
+import { mirrorAttack } from "../support/hostile-builds.js";
 import { derivationsOf, graphExpression } from "../support/nix-graph.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
 
@@ -23,6 +24,8 @@ import { startPetrel, type TestPetrel } from "../support/petrel.js";
  * hcl/nomad-client.hcl runs the executor under the exec driver as nobody with
  * no capabilities; Petrel dispatches it for a push to a real Gitea; the build
  * goes through a root nix-daemon that signs and spools every path it builds.
+ * The checkout task runs as another user (`checkoutUser`), the only one who
+ * may write the node's git cache.
  */
 const { consul } = clusterClients();
 const prefix = "petrel-test";
@@ -48,7 +51,7 @@ beforeAll(async () => {
   const hook = await node.installHook(join(run.path, "post-build-hook"));
   daemon = await startNixDaemon(run, `post-build-hook = ${hook}\nsecret-key-files = ${node.secretKey}\n`, { confDir: nixDir });
 
-  const gitCache = run.sub("git-cache");
+  const gitCache = giveToCheckoutUser(run.sub("git-cache"));
   const gcroots = run.sub("gcroots");
   agent = await startNomad(run, {
     consulAddr: inject("cluster").consulAddr,
@@ -86,26 +89,26 @@ exec nix-build -o "$GCROOT" graph.nix
 `;
 }
 
-/** A repository of alice's whose pushes reach Petrel; trusted (alice's pushes get secrets) or not. */
+/**
+ * A repository of alice's whose pushes reach Petrel: alice's pushes to main
+ * are trusted (and get the secrets) when `trusted`, any other branch never is.
+ */
 async function repoWithBuild(name: string, trusted: boolean, expression: string): Promise<{ repo: GiteaRepo; commit: string }> {
   const repo = await alice.createRepo(name);
   await writeRepoConfig(consul, prefix, repo.clone_url, {
     hook: { secret, token: "isolated-token-c4ca4238a0b9" },
-    trusted: { senders: trusted ? ["alice"] : [] },
+    trusted: { senders: trusted ? ["alice"] : [], branches: ["main"] },
     inject: `DEPLOY_KEY=${secret}`,
     builder: builders.trusted,
     untrustedBuilder: builders.untrusted,
   });
   await alice.addWebhook(alice.username, repo.name, { url: `${petrel.url}/hook`, secret, events: ["push"] });
-  const commit = await pushCommit({
-    cloneUrl: repo.clone_url,
-    credentials: alice,
-    branch: "main",
-    files: { ".albatros": { content: albatros(join(nixDir, "secret-key")), executable: true }, "graph.nix": expression },
-    message: "CI",
-  });
+  const commit = await push(repo, "main", { ".albatros": { content: albatros(join(nixDir, "secret-key")), executable: true }, "graph.nix": expression });
   return { repo, commit };
 }
+
+const push = (repo: GiteaRepo, branch: string, files: Record<string, FileContent>) =>
+  pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch, files, message: "CI" });
 
 /** The finished child of `builder` that Petrel dispatched for `commit`, and its output. */
 async function finishedBuild(builder: string, commit: string) {
@@ -145,6 +148,22 @@ describe("builds under the exec driver, isolated as in production", () => {
     expect(build.child.meta.TRUSTED).toBe("false");
     expect(build.stdout.split("\n").slice(0, 4)).toEqual(["uid: 65534", "CapEff:\t0000000000000000", "signing key: unreadable", "secrets: none"]);
     expect(build.alloc.ClientStatus).toBe("complete");
+  });
+
+  it("keeps an untrusted build's writes out of the node's git mirrors: the next trusted build runs its own commit, its secrets only in its file", async () => {
+    const { repo } = await repoWithBuild("isolated-mirror", true, graphExpression(`${tag}-mirror`));
+    // The untrusted build finds the cache through its work tree's alternates and goes for every mirror in it.
+    const attack = await push(repo, "attack", { ".albatros": { content: mirrorAttack, executable: true } });
+    const hostile = await finishedBuild(builders.untrusted, attack);
+    expect(hostile.child.meta.TRUSTED).toBe("false");
+    expect(hostile.stdout).toMatch(/^trusted mirrors: [1-9]\d*\nuntrusted mirrors: [1-9]\d*\nattack done\n$/);
+
+    const honest = await push(repo, "main", { ".albatros": { content: `#!/bin/sh\necho "honest build of $COMMIT"\ngrep -c '${secret}' "$SECRET_PATH"\n`, executable: true } });
+    const build = await finishedBuild(builders.trusted, honest);
+    expect(build.child.meta.TRUSTED).toBe("true");
+    expect(build.stdout).toBe(`honest build of ${honest}\n1\n`);
+    expect(build.alloc.ClientStatus).toBe("complete");
+    for (const output of [hostile.stdout, hostile.stderr, build.stderr]) expect(output).not.toContain(secret);
   });
 
   it("reads the key when the builder keeps Nomad's default capabilities: cap_drop is what keeps it out", async () => {

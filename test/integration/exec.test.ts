@@ -11,7 +11,8 @@ import { agentUser } from "../cluster/run-dir.js";
 import { clusterClients } from "../support/clients.js";
 import { createLocalRepo } from "../support/local-repo.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
-import { runPetrelExec } from "../support/petrel-exec.js";
+import { mirrorAttack } from "../support/hostile-builds.js";
+import { runBuild, runPetrelExec } from "../support/petrel-exec.js";
 
 const { consul, config } = clusterClients();
 const script = (body: string) => ({ ".albatros": { executable: true, content: `#!/bin/sh\n${body}\n` } });
@@ -43,8 +44,8 @@ const build = (repo: { url: string; commit: string }, extra: Record<string, stri
   ...extra,
 });
 
-/** Adds a commit to the repository under `ref` only (a pull request head is no branch). */
-function pushCommit(repoUrl: string, ref: string, file: string): string {
+/** Adds a commit to the repository under `ref` only (a pull request head is no branch), `file` changed to `content`. */
+function pushCommit(repoUrl: string, ref: string, file: string, content = "changed\n"): string {
   const work = mkdtempSync(join(inject("cluster").runDir, "push-"));
   // The repository belongs to the agents' user; a global config of our own lets root push to it.
   const globalConfig = join(work, "..", `${work.split("/").pop()}.gitconfig`);
@@ -52,7 +53,7 @@ function pushCommit(repoUrl: string, ref: string, file: string): string {
   const git = (...args: string[]) =>
     execFileSync("git", args, { cwd: work, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: globalConfig } }).trim();
   git("clone", "--quiet", repoUrl, ".");
-  execFileSync("sh", ["-c", `echo changed > ${file}`], { cwd: work });
+  writeFileSync(join(work, file), content);
   git("add", ".");
   git("commit", "--quiet", "-m", "another");
   git("push", "--quiet", "origin", `HEAD:${ref}`);
@@ -68,7 +69,7 @@ describe("petrel exec", () => {
       data: { content: "from the commit\n" },
     });
     const env = node().task();
-    const result = await runPetrelExec(build(repo, env));
+    const result = await runBuild(build(repo, env));
     expect(result.code).toBe(3);
     const [contract, gcroot, secret, data] = result.stdout.split("\n");
     expect(data).toBe("from the commit");
@@ -81,7 +82,7 @@ describe("petrel exec", () => {
   it("fails with its own code and one line when .albatros is missing or not executable", async () => {
     for (const files of [{ README: { content: "no script\n" } }, { ".albatros": { content: "#!/bin/sh\necho never\n" } }]) {
       const repo = createLocalRepo(inject("cluster").runDir, files);
-      const result = await runPetrelExec(build(repo, node().task()));
+      const result = await runBuild(build(repo, node().task()));
       expect(result).toMatchObject({ code: execExitCodes.noScript, stdout: "" });
       expect(result.stderr.trim().split("\n").at(-1)).toBe(`petrel exec: no executable .albatros at the root of ${repo.url} at ${repo.commit}`);
     }
@@ -89,12 +90,21 @@ describe("petrel exec", () => {
 
   it("fails with the checkout code for an unknown commit or a repository that isn't there", async () => {
     const repo = createLocalRepo(inject("cluster").runDir, script("echo never"));
-    const unknown = await runPetrelExec(build({ url: repo.url, commit: "1".repeat(40) }, node().task()));
+    const unknown = await runBuild(build({ url: repo.url, commit: "1".repeat(40) }, node().task()));
     expect(unknown.code).toBe(execExitCodes.checkout);
-    expect(unknown.stderr).toContain(`petrel exec: commit ${"1".repeat(40)} is not in ${repo.url}`);
-    const missing = await runPetrelExec(build({ url: "/nonexistent/repo.git", commit: repo.commit }, node().task()));
+    expect(unknown.stderr).toContain(`petrel fetch: commit ${"1".repeat(40)} is not in ${repo.url}`);
+    const missing = await runBuild(build({ url: "/nonexistent/repo.git", commit: repo.commit }, node().task()));
     expect(missing.code).toBe(execExitCodes.checkout);
-    expect(missing.stderr).toMatch(/petrel exec: checkout of \/nonexistent\/repo\.git failed: fatal: /);
+    expect(missing.stderr).toMatch(/petrel fetch: checkout of \/nonexistent\/repo\.git failed: fatal: /);
+  });
+
+  it("never fetches itself: a commit the checkout task did not bring is a checkout failure", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, script("echo never"));
+    const result = await runPetrelExec(build(repo, node().task()));
+    expect(result).toMatchObject({ code: execExitCodes.checkout, stdout: "" });
+    expect(result.stderr.trim().split("\n").at(-1)).toBe(
+      `petrel exec: commit ${repo.commit} of ${repo.url} is not in the node's mirror: the builder's checkout task (petrel fetch) brings it`,
+    );
   });
 
   it("refuses a malformed environment with the usage code, naming the variable", async () => {
@@ -107,7 +117,7 @@ describe("petrel exec", () => {
   it("stops a build that runs past PETREL_EXEC_TIMEOUT, its whole process group included", async () => {
     const repo = createLocalRepo(inject("cluster").runDir, script('sleep 300 & echo $! > "$NOMAD_TASK_DIR/child.pid"; wait'));
     const env = node().task();
-    const result = await runPetrelExec(build(repo, { ...env, PETREL_EXEC_TIMEOUT: "1" }));
+    const result = await runBuild(build(repo, { ...env, PETREL_EXEC_TIMEOUT: "1" }));
     expect(result.code).toBe(execExitCodes.timeout);
     expect(result.stderr.trim().split("\n").at(-1)).toBe("petrel exec: the build ran past its limit of 1 s and was stopped");
     const pid = readFileSync(join(env.NOMAD_TASK_DIR, "child.pid"), "utf8").trim();
@@ -121,16 +131,35 @@ describe("petrel exec's git mirror", () => {
   it("builds later commits and pull request heads from one mirror per repository, shared by concurrent builds", async () => {
     const repo = createLocalRepo(inject("cluster").runDir, script("git rev-parse HEAD; git remote get-url origin"));
     const { root, task } = node();
-    const first = await runPetrelExec(build(repo, task()));
+    const first = await runBuild(build(repo, task()));
     expect(first).toMatchObject({ code: 0, stdout: `${repo.commit}\n${repo.url}\n` });
 
     const pr = pushCommit(repo.url, "refs/pull/7/head", "review.txt");
     const mr = pushCommit(repo.url, "refs/merge-requests/3/head", "mr.txt");
     const branch = pushCommit(repo.url, "refs/heads/main", "next.txt");
-    const results = await Promise.all([pr, mr, branch, pr].map((commit) => runPetrelExec(build({ url: repo.url, commit }, task()))));
+    const results = await Promise.all([pr, mr, branch, pr].map((commit) => runBuild(build({ url: repo.url, commit }, task()))));
     expect(results.map((result) => result.stdout)).toEqual([pr, mr, branch, pr].map((commit) => `${commit}\n${repo.url}\n`));
     expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0]);
-    expect(readdirSync(join(root, "git")).filter((name) => name.endsWith(".git"))).toHaveLength(1);
+    expect(readdirSync(join(root, "git", "untrusted")).filter((name) => name.endsWith(".git"))).toHaveLength(1);
+  });
+});
+
+describe("the node's git mirror against a hostile build", () => {
+  it("keeps every write of an untrusted build out of the mirrors, and a trusted build runs its own commit", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, script("echo honest build"));
+    const { root, task } = node();
+    // The trusted mirror exists first, as on a node that has built the repository before.
+    expect(await runBuild(build(repo, { ...task(), TRUSTED: "true" }))).toMatchObject({ code: 0, stdout: "honest build\n" });
+    const hostile = pushCommit(repo.url, "refs/pull/9/head", ".albatros", mirrorAttack);
+    const attack = await runBuild(build({ url: repo.url, commit: hostile }, task()));
+    expect(attack).toMatchObject({ code: 0, stdout: "trusted mirrors: 1\nuntrusted mirrors: 1\nattack done\n" });
+
+    const again = await runBuild(build(repo, { ...task(), TRUSTED: "true" }));
+    expect(again).toMatchObject({ code: 0, stdout: "honest build\n" });
+    for (const level of ["trusted", "untrusted"]) {
+      const mirror = join(root, "git", level, readdirSync(join(root, "git", level)).find((name) => name.endsWith(".git"))!);
+      expect(() => execFileSync("git", ["-C", mirror, "fsck", "--strict", "--no-dangling"], { stdio: "pipe" }), level).not.toThrow();
+    }
   });
 });
 
@@ -145,12 +174,12 @@ describe("petrel exec's secrets", () => {
   it("redeems SECRETS_URL once into a 0600 file at SECRET_PATH, removed after the build", async () => {
     const { repo, secretsUrl } = await trustedRepo('stat -c %a "$SECRET_PATH"; grep -c hunter2 "$SECRET_PATH"; echo "$SECRET_PATH" > "$NOMAD_TASK_DIR/path"');
     const env = node().task();
-    const result = await runPetrelExec(build(repo, { ...env, SECRETS_URL: secretsUrl }));
+    const result = await runBuild(build(repo, { ...env, SECRETS_URL: secretsUrl }));
     expect(result).toMatchObject({ code: 0, stdout: "600\n1\n" });
     expect(result.stderr).not.toContain("hunter2");
     expect(existsSync(readFileSync(join(env.NOMAD_TASK_DIR, "path"), "utf8").trim())).toBe(false);
 
-    const again = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
+    const again = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
     expect(again).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
     expect(again.stderr.trim().split("\n").at(-1)).toBe("petrel exec: the secrets URL refused redemption: HTTP 410 (already used: a build's secrets are given once)");
     expect(again.stderr).not.toContain(secretsUrl.split("/").pop());
@@ -174,21 +203,21 @@ describe("petrel exec's secrets", () => {
     it("redeems over HTTPS when the node trusts Petrel's generated CA, and never from an unverified server", async () => {
       const { repo, secretsUrl } = await trustedRepo('grep -c hunter2 "$SECRET_PATH"', tlsPetrel.url);
       expect(secretsUrl).toMatch(/^https:/);
-      const unverified = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
+      const unverified = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
       expect(unverified).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
       expect(unverified.stderr).toMatch(/petrel exec: the secrets URL could not be reached \((self-signed certificate in certificate chain|unable to verify the first certificate)\)/);
-      const trusted = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: secretsUrl, NODE_EXTRA_CA_CERTS: caFile }));
+      const trusted = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl, NODE_EXTRA_CA_CERTS: caFile }));
       expect(trusted).toMatchObject({ code: 0, stdout: "1\n" });
     });
   });
 
   it("fails with the secrets code for a forged token or an unreachable Petrel", async () => {
     const { repo, secretsUrl } = await trustedRepo("echo never");
-    const forged = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: `${secretsUrl}x` }));
+    const forged = await runBuild(build(repo, { ...node().task(), SECRETS_URL: `${secretsUrl}x` }));
     expect(forged).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
     expect(forged.stderr).toContain("HTTP 401 (expired or not valid)");
     const [port] = await freePorts(1);
-    const unreachable = await runPetrelExec(build(repo, { ...node().task(), SECRETS_URL: `http://127.0.0.1:${port}/secrets/build/x` }));
+    const unreachable = await runBuild(build(repo, { ...node().task(), SECRETS_URL: `http://127.0.0.1:${port}/secrets/build/x` }));
     expect(unreachable).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
     expect(unreachable.stderr).toMatch(/petrel exec: the secrets URL could not be reached \(connect ECONNREFUSED/);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toBuildStatus } from "../../src/build/build-status.js";
 import { formatAge } from "../../src/build/format.js";
+import { toBuildState } from "../../src/report/build-state.js";
 import type { AllocationStub, TaskState } from "../../src/nomad/types.js";
 
 const pendingTask: TaskState = { State: "pending", Failed: false, Events: [], StartedAt: "0001-01-01T00:00:00Z" };
@@ -20,5 +21,16 @@ describe("a build's status for its page and petrel status", () => {
 describe("ages in petrel status", () => {
   it.each([[0, "0s"], [59_000, "59s"], [61_000, "1m"], [7_200_000, "2h"], [3 * 86_400_000, "3d"]])("%i ms → %s", (ms, text) => {
     expect(formatAge(ms)).toBe(text);
+  });
+});
+
+describe("a build whose checkout task failed", () => {
+  it("is an error naming the checkout and its exit code, since the script never ran", () => {
+    const terminated = (code: number): TaskState => ({ State: "dead", Failed: true, StartedAt: "2026-01-01T00:00:00Z", Events: [{ Type: "Terminated", ExitCode: code }] });
+    const notStarted: TaskState = { State: "dead", Failed: true, StartedAt: "0001-01-01T00:00:00Z", Events: [{ Type: "Sibling Task Failed", DisplayMessage: "Task's sibling \"checkout\" failed" }] };
+    const alloc: AllocationStub = { ...pendingAlloc, ClientStatus: "failed", TaskStates: { checkout: terminated(75), executor: notStarted } };
+    expect(toBuildState({ Status: "dead" }, [alloc])).toEqual({ state: "error", description: "checkout failed: exit code 75" });
+    // The script's own failure still speaks for the build.
+    expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: terminated(0), executor: terminated(3) } }])).toEqual({ state: "failure", description: "exit code 3" });
   });
 });

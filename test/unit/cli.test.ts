@@ -19,7 +19,7 @@ describe("the petrel binary", () => {
     expect(status).toBe(0);
     const commands = [...stdout.split("Commands:")[1]!.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
     expect(commands[0]).toBe("serve");
-    expect([...commands].sort()).toEqual(["ca", "dut", "exec", "gc", "help", "logs", "pdu", "serve", "status", "upload"]);
+    expect([...commands].sort()).toEqual(["ca", "dut", "exec", "fetch", "gc", "help", "logs", "pdu", "serve", "status", "upload"]);
   });
 
   it("refuses to upload untrusted builds' paths to the trusted cache", () => {

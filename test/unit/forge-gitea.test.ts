@@ -55,4 +55,14 @@ describe("parseGiteaHook", () => {
     expect(() => parseGiteaHook("push", payload)).toThrow(HookPayloadError);
     expect(() => parseGiteaHook("push", payload)).toThrow(problem);
   });
+
+  it.each([
+    ["push", { ...giteaPush({ cloneUrl }), repository: { ...giteaPush({ cloneUrl }).repository, full_name: "victim/other" } }, "repository.full_name: 'victim/other' is not the repository of repository.clone_url"],
+    ["push", giteaPush({ cloneUrl, after: `${"1".repeat(40)}/../../../../../admin/users`, headCommit: null }), "gitea push: after: expected a full commit hash"],
+    ["push", giteaPush({ cloneUrl, headCommit: "HEAD" }), "gitea push: head_commit.id: expected a full commit hash"],
+    ["pull_request", giteaPullRequest({ cloneUrl, sha: "main" }), "pull_request.head.sha: expected a full commit hash"],
+  ])("refuses a %s that would aim statuses elsewhere than its repository (%#)", (event, payload, problem) => {
+    expect(() => parseGiteaHook(event, payload)).toThrow(HookPayloadError);
+    expect(() => parseGiteaHook(event, payload)).toThrow(problem);
+  });
 });

@@ -15,7 +15,7 @@ describe("parseGitlabHook", () => {
       branch: "main",
       sender: "alice",
       forgeUrl: "https://gitlab.example.org",
-      forgeRepo: "42",
+      forgeRepo: "group/widget",
     });
     expect(parseGitlabHook("Tag Push Hook", gitlabPush({ cloneUrl, kind: "tag_push" }))).toMatchObject({ event: "tag", branch: "refs/tags/v1" });
   });
@@ -52,5 +52,13 @@ describe("parseGitlabHook", () => {
     const broken = { ...payload, object_attributes: { ...payload.object_attributes, last_commit: {} } };
     expect(() => parseGitlabHook("Merge Request Hook", broken)).toThrow(HookPayloadError);
     expect(() => parseGitlabHook("Merge Request Hook", broken)).toThrow("object_attributes.last_commit.id");
+  });
+
+  it.each([
+    [{ ...gitlabPush({ cloneUrl }), checkout_sha: `${"d".repeat(40)}/../../../../users` }, "checkout_sha: expected a full commit hash"],
+    [{ ...gitlabPush({ cloneUrl }), project: { ...gitlabPush({ cloneUrl }).project, path_with_namespace: "victim/other" } }, "project.path_with_namespace: 'victim/other' is not the repository of project.git_http_url"],
+  ])("refuses a payload that would aim statuses elsewhere than its repository (%#)", (payload, problem) => {
+    expect(() => parseGitlabHook("Push Hook", payload)).toThrow(HookPayloadError);
+    expect(() => parseGitlabHook("Push Hook", payload)).toThrow(problem);
   });
 });

@@ -50,8 +50,29 @@ describe("decideTrust", () => {
     expect(decideTrust(pullRequest(undefined, undefined, "alice"), rules).reason).toContain("(unknown)");
   });
 
-  it("trusts a same-repository pull request by its sender", () => {
-    expect(decideTrust(pullRequest(false, "bob", "alice"), rules).trusted).toBe(true);
+  it("trusts a same-repository pull request only when its author is trusted too, whoever reopened or synchronised it", () => {
+    // Anyone who can read a repository can open a same-repository pull request (Gitea's AGit flow).
+    expect(decideTrust(pullRequest(false, "bob", "alice"), rules)).toEqual({
+      trusted: false,
+      reason: "pull request #7 comes from this repository and its author bob is not a trusted sender",
+    });
+    expect(decideTrust(pullRequest(false, undefined, "alice"), rules).trusted).toBe(false);
+    expect(decideTrust(pullRequest(false, "alice", "mallory"), rules)).toEqual({ trusted: false, reason: "sender mallory is not a trusted sender" });
+    expect(decideTrust(pullRequest(false, "alice", "carol"), { senders: ["alice", "carol"] })).toEqual({ trusted: true, reason: "pull request #7 by trusted alice, sent by trusted carol" });
+  });
+
+  it("trusts no ref of a kind without its own rule once any ref rule is set", () => {
+    const branchesOnly = { senders: ["alice"], branches: ["main"] };
+    expect(decideTrust(push, branchesOnly).trusted).toBe(true);
+    expect(decideTrust({ ...push, event: "tag", branch: "refs/tags/v1.2" }, branchesOnly)).toEqual({
+      trusted: false,
+      reason: "tag v1.2: trusted.tags is not set, and trusted refs are limited by a rule",
+    });
+    const tagsOnly = { senders: ["alice"], tags: ["v*"] };
+    expect(decideTrust({ ...push, event: "tag", branch: "refs/tags/v1.2" }, tagsOnly).trusted).toBe(true);
+    expect(decideTrust(push, tagsOnly)).toEqual({ trusted: false, reason: "branch main: trusted.branches is not set, and trusted refs are limited by a rule" });
+    // Without any ref rule, every ref of a trusted sender is trusted.
+    expect(decideTrust({ ...push, event: "tag", branch: "refs/tags/v1.2" }, rules).trusted).toBe(true);
   });
 
   it("applies branch and tag rules", () => {

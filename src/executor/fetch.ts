@@ -1,0 +1,17 @@
+import { parseFetchEnv } from "./exec-env.js";
+import { fetchIntoMirror } from "./fetch-mirror.js";
+import { mirrorPath, redactUrl } from "./mirror-path.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The builder's checkout task: brings the build's commit into the node's
+ * mirror of its trust level, before the build script's task starts. It runs
+ * no code of the repository's.
+ */
+export async function runFetch(env: Env, log: (line: string) => void): Promise<void> {
+  const config = parseFetchEnv(env);
+  const mirror = mirrorPath(config.PETREL_GIT_CACHE, config.REPO_URL, config.TRUSTED);
+  log(`petrel: fetching ${redactUrl(config.REPO_URL)} at ${config.COMMIT} into the ${config.TRUSTED ? "trusted" : "untrusted"} mirror`);
+  await fetchIntoMirror({ repoUrl: config.REPO_URL, commit: config.COMMIT, mirror });
+}
