@@ -220,6 +220,12 @@ job "builder" {
         }
       }
 
+      # The task's Nomad workload identity, in secrets/nomad_token: `petrel exec`
+      # shows it to redeem SECRETS_URL, which opens for this task alone.
+      identity {
+        file = true
+      }
+
       # The build script's contract (REPO_URL COMMIT BRANCH FLAVOR) and Petrel's knobs.
       # SECRETS_URL comes as NOMAD_META_SECRETS_URL, which Nomad sets only when dispatched with it.
       env = merge(local.env, {

@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRoutes({ metrics }));
   app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics }));
   app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams }));
-  app.use(secretsRoutes({ consul, kvPrefix: config.kvPrefix, singleUse }));
+  app.use(secretsRoutes({ nomad, consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ consul, kvPrefix: config.kvPrefix, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
   app.use(gatewayRoutes({ nomad, consul, kvPrefix: config.kvPrefix, apiToken: config.apiToken }));

@@ -18,6 +18,8 @@ export type SingleUse = {
   issue(options: IssueOptions): Promise<string>;
   /** The token's subject, once; later calls throw SingleUseError 410, bad tokens 401. */
   redeem(purpose: string, token: string): Promise<{ subject: string }>;
+  /** The token's subject if it is valid for `purpose` (else SingleUseError 401), without using it up. */
+  check(purpose: string, token: string): Promise<{ subject: string }>;
 };
 
 const issuer = "petrel";
@@ -37,6 +39,12 @@ export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: st
     return key;
   };
 
+  const verifyFor = async (purpose: string, token: string) => {
+    const claims = await verify(token, await signingKey());
+    if (claims.purpose !== purpose) throw new SingleUseError(401, `this token is not for ${purpose}`);
+    return claims;
+  };
+
   return {
     async issue({ purpose, subject, ttlSeconds }) {
       return new SignJWT({ purpose })
@@ -49,9 +57,12 @@ export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: st
         .sign(await signingKey());
     },
 
+    async check(purpose, token) {
+      return { subject: (await verifyFor(purpose, token)).sub };
+    },
+
     async redeem(purpose, token) {
-      const claims = await verify(token, await signingKey());
-      if (claims.purpose !== purpose) throw new SingleUseError(401, `this token is not for ${purpose}`);
+      const claims = await verifyFor(purpose, token);
       const record = `${prefix}/_petrel/redeemed/${claims.jti}`;
       const won = await consulCall(`PUT kv ${record}`, () =>
         consul.kv.set({ key: record, value: JSON.stringify({ purpose, redeemedAt: new Date().toISOString(), expires: claims.exp }), cas: 0 }),

@@ -23,6 +23,14 @@ export type NixDaemonOptions = {
   serveWithinMs?: number;
 };
 
+/**
+ * The host paths a sandboxed build sees besides the store: a shell and the
+ * programs and libraries of Debian's /usr (for derivations that need no
+ * nixpkgs, as the tests' do). Not /etc, /var, /tmp or /nix/var: no keys, no
+ * git mirrors, no other build's checkout.
+ */
+export const sandboxPaths = ["/bin", "/lib", "/lib64", "/usr"];
+
 /** Where the machine's store keeps its database: there only once the store is initialised. */
 const storeDatabase = "/nix/var/nix/db/db.sqlite";
 
@@ -43,9 +51,10 @@ export async function startNixDaemon(run: RunDir, extraConf = "", { confDir = ru
   if (!binary) throw new Error("nix-daemon is not installed: apt-get install nix-bin");
   if (!existsSync(storeDatabase)) throw new Error("the Nix store in /nix is not initialised: run scripts/prepare as root");
   const socket = join(confDir, "daemon.sock");
-  // Debian's own nix.conf turns the sandbox off (it doesn't work there), and
-  // this machine can't reach cache.nixos.org, so nothing is substituted.
-  writeFileSync(join(confDir, "nix.conf"), `build-users-group = nixbld\nsandbox = false\nsubstituters =\n${extraConf}`);
+  // Builds run in Nix's sandbox, as the README sets a node's daemons up: a
+  // derivation sees its inputs and sandboxPaths, not the node. This machine
+  // can't reach cache.nixos.org, so nothing is substituted.
+  writeFileSync(join(confDir, "nix.conf"), `build-users-group = nixbld\nsandbox = true\nsandbox-paths = ${sandboxPaths.join(" ")}\nsubstituters =\n${extraConf}`);
   const daemon = await startAgent(run, {
     name: "nix-daemon",
     command: binary,

@@ -32,6 +32,7 @@ const prefix = "petrel-test";
 const secret = "isolated-secret-4a8a08f09d37";
 let run: RunDir;
 let nixDir: string;
+let gitCache: string;
 let node: NodeCache;
 let daemon: RunningNixDaemon;
 let agent: RunningNomad;
@@ -51,7 +52,7 @@ beforeAll(async () => {
   const hook = await node.installHook(join(run.path, "post-build-hook"));
   daemon = await startNixDaemon(run, `post-build-hook = ${hook}\nsecret-key-files = ${node.secretKey}\n`, { confDir: nixDir });
 
-  const gitCache = giveToCheckoutUser(run.sub("git-cache"));
+  gitCache = giveToCheckoutUser(run.sub("git-cache"));
   const gcroots = run.sub("gcroots");
   agent = await startNomad(run, {
     consulAddr: inject("cluster").consulAddr,
@@ -164,6 +165,18 @@ describe("builds under the exec driver, isolated as in production", () => {
     expect(build.stdout).toBe(`honest build of ${honest}\n1\n`);
     expect(build.alloc.ClientStatus).toBe("complete");
     for (const output of [hostile.stdout, hostile.stderr, build.stderr]) expect(output).not.toContain(secret);
+  });
+
+  it("builds an untrusted build's derivations in Nix's sandbox: no signing key folder, no git mirror, no other build's checkout", async () => {
+    const hidden = [nixDir, gitCache, join(run.path, "nomad", "data", "alloc")];
+    // Each path's listing, or "hidden"; /usr/bin is in the sandbox, so a listing that works shows.
+    const probe = [...hidden, "/usr/bin"].map((path) => `if /usr/bin/ls ${path} >/dev/null 2>&1; then echo ${path}: visible; else echo ${path}: hidden; fi`).join("; ");
+    const expression = `derivation { name = "petrel-probe-${tag}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "(${probe}) > $out" ]; }`;
+    const { repo } = await repoWithBuild("isolated-sandbox", false, graphExpression(`${tag}-sandbox`));
+    const commit = await push(repo, "main", { ".albatros": { content: '#!/bin/sh\nnix-build -o "$GCROOT" probe.nix >/dev/null && cat "$GCROOT"\n', executable: true }, "probe.nix": expression });
+    const build = await finishedBuild(builders.untrusted, commit);
+    expect(build.child.meta.TRUSTED).toBe("false");
+    expect(build.stdout).toBe([...hidden.map((path) => `${path}: hidden`), "/usr/bin: visible", ""].join("\n"));
   });
 
   it("reads the key when the builder keeps Nomad's default capabilities: cap_drop is what keeps it out", async () => {

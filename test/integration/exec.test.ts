@@ -163,6 +163,7 @@ describe("the node's git mirror against a hostile build", () => {
   });
 });
 
+/** Redemption itself, bound to a build's Nomad identity, is test/integration/secrets.test.ts's. */
 describe("petrel exec's secrets", () => {
   async function trustedRepo(body: string, base = petrel.url) {
     const repo = createLocalRepo(inject("cluster").runDir, script(body));
@@ -171,18 +172,14 @@ describe("petrel exec's secrets", () => {
     return { repo, secretsUrl: `${base}/secrets/build/${token}` };
   }
 
-  it("redeems SECRETS_URL once into a 0600 file at SECRET_PATH, removed after the build", async () => {
-    const { repo, secretsUrl } = await trustedRepo('stat -c %a "$SECRET_PATH"; grep -c hunter2 "$SECRET_PATH"; echo "$SECRET_PATH" > "$NOMAD_TASK_DIR/path"');
-    const env = node().task();
-    const result = await runBuild(build(repo, { ...env, SECRETS_URL: secretsUrl }));
-    expect(result).toMatchObject({ code: 0, stdout: "600\n1\n" });
-    expect(result.stderr).not.toContain("hunter2");
-    expect(existsSync(readFileSync(join(env.NOMAD_TASK_DIR, "path"), "utf8").trim())).toBe(false);
-
-    const again = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
-    expect(again).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
-    expect(again.stderr.trim().split("\n").at(-1)).toBe("petrel exec: the secrets URL refused redemption: HTTP 410 (already used: a build's secrets are given once)");
-    expect(again.stderr).not.toContain(secretsUrl.split("/").pop());
+  it("shows Petrel no workload identity outside Nomad, and is refused saying what the builder needs", async () => {
+    const { repo, secretsUrl } = await trustedRepo("echo never");
+    const result = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
+    expect(result).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
+    expect(result.stderr.trim().split("\n").at(-1)).toBe(
+      "petrel exec: the secrets URL refused redemption: HTTP 401 (no workload identity: the builder's executor task needs `identity { file = true }`, whose token petrel exec sends as a bearer)",
+    );
+    expect(result.stderr).not.toContain(secretsUrl.split("/").pop());
   });
 
   describe("over Petrel's own TLS", () => {
@@ -200,14 +197,16 @@ describe("petrel exec's secrets", () => {
     });
     afterAll(() => tlsPetrel?.stop());
 
-    it("redeems over HTTPS when the node trusts Petrel's generated CA, and never from an unverified server", async () => {
+    it("reaches Petrel over HTTPS when the node trusts Petrel's generated CA, and never an unverified server", async () => {
       const { repo, secretsUrl } = await trustedRepo('grep -c hunter2 "$SECRET_PATH"', tlsPetrel.url);
       expect(secretsUrl).toMatch(/^https:/);
       const unverified = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl }));
       expect(unverified).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
       expect(unverified.stderr).toMatch(/petrel exec: the secrets URL could not be reached \((self-signed certificate in certificate chain|unable to verify the first certificate)\)/);
-      const trusted = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl, NODE_EXTRA_CA_CERTS: caFile }));
-      expect(trusted).toMatchObject({ code: 0, stdout: "1\n" });
+      // Past TLS, Petrel itself answers: with no workload identity outside Nomad, a refusal.
+      const verified = await runBuild(build(repo, { ...node().task(), SECRETS_URL: secretsUrl, NODE_EXTRA_CA_CERTS: caFile }));
+      expect(verified).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
+      expect(verified.stderr).toContain("HTTP 401 (no workload identity");
     });
   });
 
@@ -215,7 +214,7 @@ describe("petrel exec's secrets", () => {
     const { repo, secretsUrl } = await trustedRepo("echo never");
     const forged = await runBuild(build(repo, { ...node().task(), SECRETS_URL: `${secretsUrl}x` }));
     expect(forged).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
-    expect(forged.stderr).toContain("HTTP 401 (expired or not valid)");
+    expect(forged.stderr).toContain("HTTP 401 (this token is not valid)");
     const [port] = await freePorts(1);
     const unreachable = await runBuild(build(repo, { ...node().task(), SECRETS_URL: `http://127.0.0.1:${port}/secrets/build/x` }));
     expect(unreachable).toMatchObject({ code: execExitCodes.secrets, stdout: "" });

@@ -87,8 +87,10 @@ describe("Gitea → Petrel → Nomad", () => {
       TRUSTED: "true",
       DELIVERY: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
     });
-    const secrets = await fetch(child!.meta.SECRETS_URL!);
-    expect(await secrets.text()).toBe(injected);
+    // Whoever reads the URL from Nomad has a copy that opens nothing: only that build's executor can redeem it.
+    const copied = await fetch(child!.meta.SECRETS_URL!);
+    expect(copied.status).toBe(401);
+    expect(await copied.text()).not.toContain(injected);
   });
 
   it("builds a tag once, though Gitea announces it as push and as create", async () => {

@@ -23,14 +23,15 @@ describe("the harness's nix-daemon", () => {
   it("builds a derivation for a client that talks to it through its socket", async () => {
     // A unique name so the daemon really builds instead of finding the path in the store.
     const name = `petrel-harness-${Date.now()}`;
-    const expression = `derivation { name = "${name}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo built-by-the-daemon $(/usr/bin/id -un) > $out" ]; }`;
+    const expression = `derivation { name = "${name}"; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" "echo built-by-the-daemon $(/usr/bin/id -un) $(/usr/bin/id -u) > $out" ]; }`;
     const { stdout } = await run("nix-build", ["--no-out-link", "-E", expression], {
       env: { ...process.env, ...daemon.clientEnv },
     });
     const outPath = stdout.trim();
     expect(outPath).toMatch(new RegExp(`^/nix/store/[a-z0-9]{32}-${name}$`));
-    // The daemon builds as one of its unprivileged build users, never as root.
-    expect(readFileSync(outPath, "utf8")).toMatch(/^built-by-the-daemon nixbld\d+\n$/);
+    // The daemon builds as one of its unprivileged build users, never as root: in its sandbox that user is named nixbld.
+    const [, user, uid] = /^built-by-the-daemon (\S+) (\d+)\n$/.exec(readFileSync(outPath, "utf8")) ?? [];
+    expect({ user, root: uid === "0" }).toEqual({ user: "nixbld", root: false });
   });
 });
 
