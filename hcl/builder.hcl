@@ -72,6 +72,12 @@ variable "nix_remote" {
   description = "NIX_REMOTE of the build: the node's nix-daemon (daemon), or unix://<socket> of another one."
 }
 
+variable "untrusted_nix_remote" {
+  type        = string
+  default     = ""
+  description = "NIX_REMOTE of the builds on this builder that are not trusted (approved ones): the node's untrusted nix-daemon, unix://<socket>, so what they build is never signed or queued for the trusted cache. \"\" leaves them on nix_remote."
+}
+
 variable "git_cache" {
   type        = string
   default     = "/var/cache/petrel/git"
@@ -231,9 +237,10 @@ job "builder" {
       env = merge(local.env, {
         NIX_REMOTE = var.nix_remote
         # Node's own way to trust one more CA, read by `petrel exec` as it redeems SECRETS_URL.
-        NODE_EXTRA_CA_CERTS = var.ca_file
-        PETREL_GCROOTS      = var.gcroots
-        PETREL_EXEC_TIMEOUT = var.timeout
+        NODE_EXTRA_CA_CERTS         = var.ca_file
+        PETREL_UNTRUSTED_NIX_REMOTE = var.untrusted_nix_remote
+        PETREL_GCROOTS              = var.gcroots
+        PETREL_EXEC_TIMEOUT         = var.timeout
       })
 
       resources {

@@ -14,6 +14,8 @@ const execEnvSchema = z.object({
   PETREL_GIT_CACHE: z.string().min(1).default("/var/cache/petrel/git"),
   /** Folder of the builds' GC roots; GCROOT is a per-commit path under it. */
   PETREL_GCROOTS: z.string().min(1).default("/nix/var/nix/gcroots/petrel"),
+  /** NIX_REMOTE of a build that is not trusted (an approved one), when the node has a daemon for them. */
+  PETREL_UNTRUSTED_NIX_REMOTE: z.string().min(1).optional(),
   /** Seconds the build script may run; 0 means no limit. */
   PETREL_EXEC_TIMEOUT: z.coerce.number().int().nonnegative().default(0),
   /** Where the work tree and the secrets file go: the task's own folders under Nomad. */

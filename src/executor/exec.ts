@@ -39,7 +39,16 @@ export async function runExec(env: Env, log: (line: string) => void): Promise<nu
     return await runScript({
       script,
       cwd: workTree,
-      env: scriptEnv(env, { REPO_URL: config.REPO_URL, COMMIT: config.COMMIT, BRANCH: config.BRANCH, FLAVOR: config.FLAVOR, GCROOT: gcroot, ...(secrets ? { SECRET_PATH: secrets.path } : {}) }),
+      env: scriptEnv(env, {
+        REPO_URL: config.REPO_URL,
+        COMMIT: config.COMMIT,
+        BRANCH: config.BRANCH,
+        FLAVOR: config.FLAVOR,
+        GCROOT: gcroot,
+        ...(secrets ? { SECRET_PATH: secrets.path } : {}),
+        // An approved build runs on the trusted builder; its Nix builds go to the node's untrusted daemon.
+        ...(!config.TRUSTED && config.PETREL_UNTRUSTED_NIX_REMOTE ? { NIX_REMOTE: config.PETREL_UNTRUSTED_NIX_REMOTE } : {}),
+      }),
       timeoutSeconds: config.PETREL_EXEC_TIMEOUT,
     });
   } finally {

@@ -16,7 +16,7 @@ const pushSchema = z.looseObject({
   sender: user,
 });
 
-const repoRef = z.looseObject({ full_name: z.string().optional(), fork: z.boolean().optional() }).nullish();
+const repoRef = z.looseObject({ id: z.number().optional(), full_name: z.string().optional() }).nullish();
 const side = z.looseObject({ ref: z.string().min(1), sha: commitId, repo_id: z.number().optional(), repo: repoRef });
 const pullRequestSchema = z.looseObject({
   action: z.string().min(1),
@@ -87,10 +87,15 @@ const repoOf = (repo: z.infer<typeof repository>) =>
 
 type Side = z.infer<typeof side>;
 
-/** Older payloads carry only repo ids, some neither: then nobody can tell. */
+/**
+ * Whether the head lives in another repository than the base: their ids, else
+ * their names. Not `repo.fork`, which says a repository is itself a fork of
+ * another (in a forked repository every pull request's sides say so). Some
+ * payloads carry neither: then nobody can tell.
+ */
 function isFork(head: Side, base: Side): boolean | undefined {
-  if (head.repo?.fork === true) return true;
-  if (head.repo?.full_name && base.repo?.full_name) return head.repo.full_name !== base.repo.full_name;
-  if (head.repo_id !== undefined && base.repo_id !== undefined) return head.repo_id !== base.repo_id;
+  const [headId, baseId] = [head.repo?.id ?? head.repo_id, base.repo?.id ?? base.repo_id];
+  if (headId !== undefined && baseId !== undefined) return headId !== baseId;
+  if (head.repo?.full_name && base.repo?.full_name) return head.repo.full_name.toLowerCase() !== base.repo.full_name.toLowerCase();
   return undefined;
 }

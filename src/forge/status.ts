@@ -1,9 +1,23 @@
 import fetch from "node-fetch";
 import type { BuildStateName } from "../report/build-state.js";
+import type { RepoConfig } from "../consul/repo-config.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
+import type { Forge } from "./build-request.js";
 
 export type CommitStatus = { state: BuildStateName; context: string; targetUrl: string; description: string };
 export type StatusTarget = { forge: "gitea" | "gitlab"; url: string; token: string; repo: string; commit: string };
+
+/**
+ * Where a repository's statuses go: its config's forge account, its id on the
+ * forge (GitLab: the config's project, else the path), the commit; none when
+ * the config has no credentials for that forge.
+ */
+export function statusTargetOf(config: RepoConfig, forge: Forge, forgeRepo: string | undefined, commit: string): StatusTarget | undefined {
+  const account = config[forge];
+  const repo = forge === "gitlab" ? String(config.gitlab?.project ?? forgeRepo ?? "") : forgeRepo;
+  if (!account || !repo) return undefined;
+  return { forge, url: account.url, token: account.token, repo, commit };
+}
 
 /** Gitea knows pending/success/failure/error; GitLab also running and canceled. */
 const giteaStates: Record<BuildStateName, string> = { pending: "pending", running: "pending", success: "success", failure: "failure", error: "error", canceled: "error" };

@@ -1,14 +1,16 @@
 import type { IncomingHttpHeaders } from "node:http";
+import type { Approvals, AwaitingApproval } from "../approval/approvals.js";
 import { type Consul } from "../consul/client.js";
 import { readRepoConfig, RepoConfigError, type RepoConfig } from "../consul/repo-config.js";
 import type { DispatchBuilds, DispatchedBuild } from "../dispatch/dispatch-builds.js";
 import { isIgnored, type BuildRequest, type HookOutcome } from "../forge/build-request.js";
+import { deliveryId, deliveryKey } from "../forge/delivery.js";
 import { parseGiteaHook } from "../forge/gitea.js";
 import { parseGitlabHook } from "../forge/gitlab.js";
 import { decideTrust, type TrustDecision } from "../trust.js";
 import { authenticateHook } from "./authenticate-hook.js";
 import { HookError } from "./hook-error.js";
-import { header, identifyHook, repositoryUrl, type HookSource } from "./identify.js";
+import { identifyHook, repositoryUrl, type HookSource } from "./identify.js";
 import { selectFlavors } from "./select-flavors.js";
 
 export type HookInput = {
@@ -19,16 +21,19 @@ export type HookInput = {
 
 export type HookResult =
   | { outcome: "ignored"; source: HookSource; repo: string; reason: string }
+  | { outcome: "awaiting"; source: HookSource; repo: string; config: RepoConfig; approval: AwaitingApproval }
   | { outcome: "dispatched"; source: HookSource; repo: string; config: RepoConfig; request: BuildRequest; trust: TrustDecision; builds: DispatchedBuild[] };
 
-export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds };
+export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds; approvals: Approvals };
 
 /**
  * One hook from bytes to builds: who sent it, which repository, is it
  * authentic (checked against that repository's config, read anew every time),
- * what it asks for, how far it is trusted, and the dispatched children.
+ * what it asks for, how far it is trusted, and the dispatched children — or,
+ * for an untrusted event with no untrusted builder to go to, a record waiting
+ * for approval.
  */
-export function createHookHandler({ consul, kvPrefix, dispatchBuilds }: HookHandlerDeps) {
+export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals }: HookHandlerDeps) {
   return async function handleHook({ headers, body, query }: HookInput): Promise<HookResult> {
     const source = identifyHook(headers, query.token);
     const payload = parseJson(body);
@@ -42,7 +47,12 @@ export function createHookHandler({ consul, kvPrefix, dispatchBuilds }: HookHand
     if (!Array.isArray(flavors)) return { outcome: "ignored", source, repo, reason: flavors.ignored };
 
     const trust = decideTrust(outcome, config.trusted);
-    const delivery = header(headers, "x-gitea-delivery") ?? header(headers, "x-gitlab-event-uuid");
+    // Untrusted code never builds where trusted builds do unless someone trusted says so.
+    if (!trust.trusted && !config.untrustedBuilder) {
+      return { outcome: "awaiting", source, repo, config, approval: await approvals.wait(outcome, flavors, trust.reason) };
+    }
+    const id = deliveryId(source.forge, headers);
+    const delivery = id === undefined ? undefined : deliveryKey(id, outcome);
     const builds = await dispatchBuilds(outcome, config, { flavors, trust, delivery });
     return { outcome: "dispatched", source, repo, config, request: outcome, trust, builds };
   };

@@ -1,6 +1,6 @@
 import { consulCall, type Consul } from "../consul/client.js";
 import { readRepoConfig } from "../consul/repo-config.js";
-import { postCommitStatus, type StatusTarget } from "../forge/status.js";
+import { postCommitStatus, statusTargetOf, type StatusTarget } from "../forge/status.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
@@ -60,12 +60,6 @@ export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics,
 
   async function statusTarget(meta: Record<string, string>): Promise<StatusTarget | undefined> {
     const config = await readRepoConfig(consul, kvPrefix, meta.REPO_URL!);
-    const forge = meta.FORGE === "gitlab" ? "gitlab" : "gitea";
-    const account = config?.[forge];
-    if (!account) return undefined;
-    // GitLab names a project by id (from config, else the hook's); Gitea by owner/name.
-    const repo = forge === "gitlab" ? String(config.gitlab?.project ?? meta.FORGE_REPO) : meta.FORGE_REPO;
-    if (!repo) return undefined;
-    return { forge, url: account.url, token: account.token, repo, commit: meta.COMMIT! };
+    return config && statusTargetOf(config, meta.FORGE === "gitlab" ? "gitlab" : "gitea", meta.FORGE_REPO, meta.COMMIT!);
   }
 }

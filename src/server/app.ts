@@ -3,6 +3,8 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import type { Config } from "../config.js";
 import type { Consul } from "../consul/client.js";
+import { createApprovals } from "../approval/approvals.js";
+import { createApprove } from "../approval/approve.js";
 import { createBuildDispatcher } from "../dispatch/dispatch-builds.js";
 import { redactUrl, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
@@ -17,6 +19,7 @@ import { bootRoutes } from "./boot.js";
 import { buildActionRoutes } from "./build-actions.js";
 import { hookRoutes } from "./hook.js";
 import { metricsRoutes } from "./metrics.js";
+import { approvalRoutes } from "./approval.js";
 import { secretsRoutes } from "./secrets.js";
 
 export type AppDeps = {
@@ -47,11 +50,14 @@ export function createApp(deps: AppDeps): Express {
   const dispatchBuilds = createBuildDispatcher({ nomad, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(healthRoutes(deps));
   app.use(metricsRoutes({ metrics }));
-  app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics }));
+  const approvals = createApprovals({ consul, kvPrefix: config.kvPrefix });
+  app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, publicUrl: config.publicUrl }));
   app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams }));
   app.use(secretsRoutes({ nomad, consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ consul, kvPrefix: config.kvPrefix, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
+  const approve = createApprove({ consul, kvPrefix: config.kvPrefix, approvals, dispatchBuilds });
+  app.use(approvalRoutes({ approvals, approve, apiToken: config.apiToken }));
   app.use(gatewayRoutes({ nomad, consul, kvPrefix: config.kvPrefix, apiToken: config.apiToken }));
   app.use(bootRoutes({ consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, bootSecretsTtlSeconds: config.bootSecretsTtlSeconds }));
   const { caCert } = deps;

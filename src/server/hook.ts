@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from "express";
 import { createHookHandler, type HookHandlerDeps, type HookResult } from "../hook/handle-hook.js";
 import { HookError } from "../hook/hook-error.js";
 import { header } from "../hook/identify.js";
+import { announceAwaiting, approvalUrl } from "../approval/announce.js";
 import { createAutoCancel, type AutoCancelDeps } from "../dispatch/auto-cancel.js";
 
 /** Forges send a few hundred kilobytes at most; GitLab trims pushes to 20 commits. */
@@ -12,7 +13,7 @@ const maxBody = "2mb";
  * (`?token=`) answers the job ids as text; the native forms answer JSON.
  * Every refusal is a 4xx JSON naming the problem.
  */
-export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps): Router {
+export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps & { publicUrl: string }): Router {
   const handleHook = createHookHandler(deps);
   const autoCancel = createAutoCancel(deps);
   const router = Router();
@@ -37,6 +38,15 @@ export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps): Router {
       if (result.outcome === "ignored") {
         req.log.info({ repo: result.repo, event: result.source.event, reason: result.reason }, "hook ignored");
         res.status(202).json({ ignored: result.reason });
+        return;
+      }
+      if (result.outcome === "awaiting") {
+        const { approval } = result;
+        req.log.info({ repo: result.repo, commit: approval.request.commit, approval: approval.id, reason: approval.reason }, "hook awaits approval");
+        const url = approvalUrl(deps.publicUrl, approval.id);
+        if (result.source.albatros) res.status(202).type("text/plain").send(`awaiting approval: ${url}`);
+        else res.status(202).json({ trusted: false, reason: approval.reason, awaitingApproval: { id: approval.id, url } });
+        announceAwaiting(result.config, approval, deps.publicUrl).catch((error: unknown) => req.log.warn({ err: (error as Error).message }, "could not post the awaiting-approval status"));
         return;
       }
       deps.metrics.hookLatency.observe((performance.now() - started) / 1000);

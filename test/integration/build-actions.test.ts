@@ -152,3 +152,37 @@ describe("POST /build/cancel and /build/rerun", () => {
     expect(orphanMeta).not.toHaveProperty("SECRETS_URL");
   });
 });
+
+describe("untrusted events without an untrusted builder", () => {
+  const approve = (id: string, token: string | null = apiToken) =>
+    fetch(`${petrel.url}/build/approve?id=${id}`, { method: "POST", headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+
+  it("dispatch nothing until approved, say so in a pending status, and then build once, untrusted and without secrets", async () => {
+    const url = await repoWith();
+    const commit = sha("e");
+    const before = (await childrenOf(nomad, builder)).length;
+    const answer = await sendHook(petrel.url, { forge: "gitlab", secret, payload: gitlabPush({ cloneUrl: url, sha: commit, user: "mallory" }) });
+    expect(answer.status).toBe(202);
+    const { awaitingApproval, reason } = answer.json() as { awaitingApproval: { id: string; url: string }; reason: string };
+    expect(reason).toBe("sender mallory is not a trusted sender");
+    expect(awaitingApproval.url).toBe(`${petrel.url}/build/approval?id=${awaitingApproval.id}`);
+    const status = await waitUntil("the awaiting-approval status", () => Promise.resolve(gitlab.posted.find((post) => post.commit === commit)));
+    expect(status.body).toMatchObject({ state: "pending", name: "petrel/default", target_url: awaitingApproval.url, description: "awaiting approval: sender mallory is not a trusted sender" });
+    expect((await childrenOf(nomad, builder)).length).toBe(before);
+
+    const shown = (await (await fetch(awaitingApproval.url)).json()) as Record<string, unknown>;
+    expect(shown).toMatchObject({ id: awaitingApproval.id, repo: url, commit, sender: "mallory", flavors: ["default"] });
+    expect((await approve(awaitingApproval.id, null)).status).toBe(401);
+    expect((await childrenOf(nomad, builder)).length).toBe(before);
+
+    const approved = await approve(awaitingApproval.id);
+    expect(approved.status).toBe(201);
+    const [build] = ((await approved.json()) as { builds: { job: string }[] }).builds;
+    const meta = (await nomad.jobs.get(build!.job)).Meta!;
+    expect(meta).toMatchObject({ COMMIT: commit, TRUSTED: "false", TRUST_REASON: "approved by operator; sender mallory is not a trusted sender" });
+    expect(meta).not.toHaveProperty("SECRETS_URL");
+    // Once: the record is gone.
+    expect((await approve(awaitingApproval.id)).status).toBe(404);
+    expect((await fetch(awaitingApproval.url)).status).toBe(404);
+  });
+});

@@ -85,7 +85,8 @@ describe("Gitea → Petrel → Nomad", () => {
       SENDER: "alice",
       EVENT: "push",
       TRUSTED: "true",
-      DELIVERY: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+      // Gitea's delivery id, and which event to which repository it carried.
+      DELIVERY: expect.stringMatching(/^[0-9a-f-]{36}\/[0-9a-f]{16}$/) as unknown,
     });
     // Whoever reads the URL from Nomad has a copy that opens nothing: only that build's executor can redeem it.
     const copied = await fetch(child!.meta.SECRETS_URL!);

@@ -104,7 +104,7 @@ describe("POST /hook from Gitea", () => {
     const url = await repoWith();
     const first = await sendHook(petrel.url, { forge: "gitea", secret, payload: giteaPush({ cloneUrl: url }) });
     expect((first.json().builds as unknown[]).length).toBe(1);
-    await writeRepoConfig(consul, prefix, url, { hook: { secret }, builder, flavors: { push: ["a", "b", "c"] } });
+    await writeRepoConfig(consul, prefix, url, { hook: { secret }, builder, trusted: { senders: ["alice"] }, flavors: { push: ["a", "b", "c"] } });
     const second = await sendHook(petrel.url, { forge: "gitea", secret, payload: giteaPush({ cloneUrl: url }) });
     expect((second.json().builds as unknown[]).length).toBe(3);
   });
@@ -205,6 +205,31 @@ describe("redeliveries", () => {
     const again = (await sendHook(petrel.url, hook)).json().builds as { job: string; created: boolean }[];
     expect(again[0]?.job).toBe(first[0]?.job);
     expect([first[0]?.created, again[0]?.created]).toEqual([true, false]);
+  });
+
+  it("takes GitLab's Resend request (same Idempotency-Key, fresh UUIDs) for a redelivery", async () => {
+    const url = await repoWith();
+    const idempotencyKey = randomUUID();
+    const resend = () =>
+      sendHook(petrel.url, { forge: "gitlab", secret, payload: gitlabPush({ cloneUrl: url }), headers: { "idempotency-key": idempotencyKey, "x-gitlab-webhook-uuid": randomUUID() } });
+    const [first, again] = [(await resend()).json().builds, (await resend()).json().builds] as { job: string; created: boolean }[][];
+    expect(again![0]?.job).toBe(first![0]?.job);
+    expect([first![0]?.created, again![0]?.created]).toEqual([true, false]);
+    expect((await childrenOf(nomad, builder)).filter((child) => child.meta.REPO_URL === url)).toHaveLength(1);
+  });
+
+  it("builds each of the different events GitLab sends under one event UUID", async () => {
+    const [one, other] = [await repoWith(), await repoWith()];
+    const shared = randomUUID();
+    const hooks = [
+      { forge: "gitlab", secret, delivery: shared, payload: gitlabPush({ cloneUrl: one }) },
+      { forge: "gitlab", secret, delivery: shared, event: "Tag Push Hook", payload: gitlabPush({ cloneUrl: one, kind: "tag_push" }) },
+      { forge: "gitlab", secret, delivery: shared, payload: gitlabPush({ cloneUrl: other }) },
+    ] as const;
+    const firsts: { job: string; created: boolean }[] = [];
+    for (const hook of hooks) firsts.push(((await sendHook(petrel.url, hook)).json().builds as { job: string; created: boolean }[])[0]!);
+    expect(firsts.map((build) => build.created)).toEqual([true, true, true]);
+    expect(new Set(firsts.map((build) => build.job)).size).toBe(3);
   });
 
   it("answers only real jobs when redeliveries race across two Petrels", async () => {

@@ -101,7 +101,7 @@ describe("commit statuses", () => {
       // A real repository to build, announced as if GitLab had sent the hook.
       const repo = await alice.createRepo("gitlab-widget");
       const sha = await pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch: "main", files: { ".albatros": { content: "#!/bin/sh\nexit 0\n", executable: true } }, message: "CI" });
-      await writeRepoConfig(consul, "petrel-test", repo.clone_url, { hook: { secret }, gitlab: { url: gitlab.url, token: "gitlab-api-token-c81e728d", project: 42 }, builder });
+      await writeRepoConfig(consul, "petrel-test", repo.clone_url, { hook: { secret }, gitlab: { url: gitlab.url, token: "gitlab-api-token-c81e728d", project: 42 }, trusted: { senders: ["alice"] }, builder });
       const answer = await sendHook(petrel.url, { forge: "gitlab", secret, payload: gitlabPush({ cloneUrl: repo.clone_url, sha }) });
       expect(answer.status).toBe(200);
       await waitUntil("GitLab's final status", () => Promise.resolve(gitlab.posted.some((post) => post.body.state === "success") ? true : undefined), { timeoutMs: 90_000 });

@@ -35,6 +35,17 @@ describe("parseGiteaHook", () => {
     expect(parseGiteaHook("pull_request", giteaPullRequest({ cloneUrl, fork: false }))).toMatchObject({ pullRequest: { fromFork: false } });
   });
 
+  it("tells a fork by comparing the head's repository with the base's, not by their fork flags", () => {
+    const inForkedRepo = giteaPullRequest({ cloneUrl, fork: false });
+    // A repository that is itself a fork: both sides say fork: true, and the pull request is from a branch of its own.
+    for (const side of [inForkedRepo.pull_request.head, inForkedRepo.pull_request.base]) Object.assign(side.repo, { id: 5, fork: true });
+    expect(parseGiteaHook("pull_request", inForkedRepo)).toMatchObject({ pullRequest: { fromFork: false } });
+    const fromFork = giteaPullRequest({ cloneUrl, fork: true });
+    Object.assign(fromFork.pull_request.head.repo, { id: 6 });
+    Object.assign(fromFork.pull_request.base.repo, { id: 5 });
+    expect(parseGiteaHook("pull_request", fromFork)).toMatchObject({ pullRequest: { fromFork: true } });
+  });
+
   it.each([
     ["push", giteaPush({ cloneUrl, after: "0".repeat(40), headCommit: null }), "refs/heads/main was deleted"],
     ["pull_request", giteaPullRequest({ cloneUrl, action: "closed" }), "pull request action 'closed' doesn't build"],
