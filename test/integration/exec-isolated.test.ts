@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { writeRepoConfig } from "../../src/consul/repo-config.js";
@@ -14,7 +14,7 @@ import { GiteaClient, type GiteaRepo } from "../forge/gitea-api.js";
 import { pushCommit, type FileContent } from "../forge/gitea-git.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
-import { createNodeCache, inCache, verifyInCache, type NodeCache } from "../support/nix-cache.js";
+import { createNodeCache, inCache, signaturesOf, verifyInCache, type NodeCache } from "../support/nix-cache.js";
 import { mirrorAttack } from "../support/hostile-builds.js";
 import { derivationsOf, graphExpression } from "../support/nix-graph.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
@@ -30,11 +30,14 @@ import { startPetrel, type TestPetrel } from "../support/petrel.js";
 const { consul } = clusterClients();
 const prefix = "petrel-test";
 const secret = "isolated-secret-4a8a08f09d37";
+const apiToken = "isolated-api-token-1c383cd30b7c";
 let run: RunDir;
 let nixDir: string;
 let gitCache: string;
 let node: NodeCache;
 let daemon: RunningNixDaemon;
+/** The node's daemon for builds that are not trusted: no key, no hook. */
+let untrustedDaemon: RunningNixDaemon;
 let agent: RunningNomad;
 let nomad: Nomad;
 let gitea: RunningGitea;
@@ -51,6 +54,9 @@ beforeAll(async () => {
   node = await createNodeCache(nixDir, "petrel-isolated-1");
   const hook = await node.installHook(join(run.path, "post-build-hook"));
   daemon = await startNixDaemon(run, `post-build-hook = ${hook}\nsecret-key-files = ${node.secretKey}\n`, { confDir: nixDir });
+  const untrustedDir = join(nixDir, "untrusted");
+  mkdirSync(untrustedDir, { mode: 0o755 });
+  untrustedDaemon = await startNixDaemon(run, "", { confDir: untrustedDir });
 
   gitCache = giveToCheckoutUser(run.sub("git-cache"));
   const gcroots = run.sub("gcroots");
@@ -60,11 +66,11 @@ beforeAll(async () => {
   });
   nomad = createNomad(readConfig({ NOMAD_ADDR: agent.addr }).nomad);
   const variables = { git_cache: gitCache, gcroots, nix_remote: `unix://${daemon.socket}` };
-  await registerIsolatedBuilder(nomad, builders.trusted, variables);
+  await registerIsolatedBuilder(nomad, builders.trusted, { ...variables, untrusted_nix_remote: `unix://${untrustedDaemon.socket}` });
   await registerIsolatedBuilder(nomad, builders.untrusted, variables);
   await registerIsolatedBuilder(nomad, builders.withCapabilities, { ...variables, cap_drop: [] });
 
-  [gitea, petrel] = await Promise.all([startGitea(), startPetrel({ NOMAD_ADDR: agent.addr })]);
+  [gitea, petrel] = await Promise.all([startGitea(), startPetrel({ NOMAD_ADDR: agent.addr, PETREL_API_TOKEN: apiToken })]);
   const admin = new GiteaClient(gitea.url, gitea.admin.username, gitea.admin.token);
   alice = await admin.createUser("alice");
 }, 120_000);
@@ -74,6 +80,7 @@ afterAll(async () => {
   if (gitea) expect(await gitea.stop()).toEqual([]);
   await agent?.stop();
   await daemon?.stop();
+  await untrustedDaemon?.stop();
   node?.remove();
   rmSync(nixDir, { recursive: true, force: true });
   expect(await run?.remove()).toEqual([]);
@@ -94,14 +101,14 @@ exec nix-build -o "$GCROOT" graph.nix
  * A repository of alice's whose pushes reach Petrel: alice's pushes to main
  * are trusted (and get the secrets) when `trusted`, any other branch never is.
  */
-async function repoWithBuild(name: string, trusted: boolean, expression: string): Promise<{ repo: GiteaRepo; commit: string }> {
+async function repoWithBuild(name: string, trusted: boolean, expression: string, { untrustedBuilder = true } = {}): Promise<{ repo: GiteaRepo; commit: string }> {
   const repo = await alice.createRepo(name);
   await writeRepoConfig(consul, prefix, repo.clone_url, {
     hook: { secret, token: "isolated-token-c4ca4238a0b9" },
     trusted: { senders: trusted ? ["alice"] : [], branches: ["main"] },
     inject: `DEPLOY_KEY=${secret}`,
     builder: builders.trusted,
-    untrustedBuilder: builders.untrusted,
+    ...(untrustedBuilder ? { untrustedBuilder: builders.untrusted } : {}),
   });
   await alice.addWebhook(alice.username, repo.name, { url: `${petrel.url}/hook`, secret, events: ["push"] });
   const commit = await push(repo, "main", { ".albatros": { content: albatros(join(nixDir, "secret-key")), executable: true }, "graph.nix": expression });
@@ -110,6 +117,12 @@ async function repoWithBuild(name: string, trusted: boolean, expression: string)
 
 const push = (repo: GiteaRepo, branch: string, files: Record<string, FileContent>) =>
   pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch, files, message: "CI" });
+
+/** The id of the approval record waiting for `commit`, if any. */
+async function awaitingApproval(commit: string): Promise<string | undefined> {
+  const entries = ((await consul.kv.get({ key: `${prefix}/_petrel/approval/`, recurse: true })) ?? []) as { Value: string | null }[];
+  return entries.map((entry) => JSON.parse(entry.Value ?? "{}") as { id?: string; request?: { commit: string } }).find((record) => record.request?.commit === commit)?.id;
+}
 
 /** The finished child of `builder` that Petrel dispatched for `commit`, and its output. */
 async function finishedBuild(builder: string, commit: string) {
@@ -177,6 +190,25 @@ describe("builds under the exec driver, isolated as in production", () => {
     const build = await finishedBuild(builders.untrusted, commit);
     expect(build.child.meta.TRUSTED).toBe("false");
     expect(build.stdout).toBe([...hidden.map((path) => `${path}: hidden`), "/usr/bin: visible", ""].join("\n"));
+  });
+
+  it("builds an untrusted push on a repository without an untrusted builder only once approved, and nothing of it reaches the trusted cache", async () => {
+    const { repo } = await repoWithBuild("isolated-approval", true, graphExpression(`${tag}-main`), { untrustedBuilder: false });
+    const expression = graphExpression(`${tag}-approved`);
+    const commit = await push(repo, "feature", { ".albatros": { content: '#!/bin/sh\necho "secrets: ${SECRET_PATH:-none}"\nexec nix-build -o "$GCROOT" graph.nix\n', executable: true }, "graph.nix": expression });
+    const approval = await waitUntil("the approval record", () => awaitingApproval(commit));
+    expect((await childrenOf(nomad, builders.trusted)).filter((child) => child.meta.COMMIT === commit)).toEqual([]);
+
+    const answer = await fetch(`${petrel.url}/build/approve?id=${approval}`, { method: "POST", headers: { authorization: `Bearer ${apiToken}` } });
+    expect(answer.status).toBe(201);
+    const build = await finishedBuild(builders.trusted, commit);
+    expect(build.child.meta).toMatchObject({ TRUSTED: "false", TRUST_REASON: expect.stringMatching(/^approved by operator; branch feature matches no trusted.branches pattern/) as unknown });
+    expect({ status: build.alloc.ClientStatus, first: build.stdout.split("\n")[0] }).toEqual({ status: "complete", first: "secrets: none" });
+    // Built, through the untrusted daemon: unsigned, and queued for no cache.
+    const outputs = [...(await derivationsOf(expression, { ...process.env, ...daemon.clientEnv })).values()].flat();
+    expect(outputs).toHaveLength(4);
+    for (const path of outputs) expect(await signaturesOf(path), path).toEqual([]);
+    expect(node.queued().filter((entry) => entry.includes(`${tag}-approved`))).toEqual([]);
   });
 
   it("reads the key when the builder keeps Nomad's default capabilities: cap_drop is what keeps it out", async () => {
