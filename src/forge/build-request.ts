@@ -35,9 +35,17 @@ export type PullRequest = {
 /** A well-formed hook that must not build, with the reason the forge will show. */
 export type IgnoredEvent = { ignored: string };
 
-export type HookOutcome = BuildRequest | IgnoredEvent;
+/** A comment on a pull request that asks to build what waits there for approval. */
+export type ApprovalComment = { approval: { cloneUrl: string; ref: string; by: string } };
+
+export type HookOutcome = BuildRequest | IgnoredEvent | ApprovalComment;
 
 export const isIgnored = (outcome: HookOutcome): outcome is IgnoredEvent => "ignored" in outcome;
+export const isApproval = (outcome: HookOutcome): outcome is ApprovalComment => "approval" in outcome;
+
+/** What a comment says, on a line of its own, to approve the pull request's waiting build. */
+export const approvalPhrase = "/petrel approve";
+export const asksForApproval = (comment: string) => comment.split(/\r?\n/).some((line) => line.trim() === approvalPhrase);
 
 /** A payload that lacks what its event needs, or has it in the wrong shape. */
 export class HookPayloadError extends Error {

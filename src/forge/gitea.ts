@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isDeletion, type HookOutcome } from "./build-request.js";
+import { approvalPhrase, asksForApproval, isDeletion, type HookOutcome } from "./build-request.js";
 import { commitId, forgeBase, parsePayload, sameRepository } from "./parse-payload.js";
 
 const user = z.looseObject({ login: z.string().min(1).optional(), username: z.string().min(1).optional() })
@@ -26,6 +26,15 @@ const pullRequestSchema = z.looseObject({
   sender: user,
 });
 
+const commentSchema = z.looseObject({
+  action: z.string().min(1),
+  is_pull: z.boolean().optional(),
+  issue: z.looseObject({ number: z.number().int().positive(), pull_request: z.unknown().optional() }),
+  comment: z.looseObject({ body: z.string() }),
+  repository,
+  sender: user,
+});
+
 const buildingActions = new Set(["opened", "reopened", "synchronized"]);
 
 /** A Gitea webhook (`X-Gitea-Event`) as a build request, or the reason it doesn't build. */
@@ -35,6 +44,8 @@ export function parseGiteaHook(event: string, payload: unknown): HookOutcome {
       return fromPush(parsePayload(pushSchema, payload, "gitea push"));
     case "pull_request":
       return fromPullRequest(parsePayload(pullRequestSchema, payload, "gitea pull_request"));
+    case "issue_comment":
+      return fromComment(parsePayload(commentSchema, payload, "gitea issue_comment"));
     case "create":
       // Gitea sends `push` for the same new branch or tag first: that one builds.
       return { ignored: "create events don't build: the push event for the same ref does" };
@@ -84,6 +95,13 @@ function fromPullRequest(hook: z.infer<typeof pullRequestSchema>): HookOutcome {
 
 const repoOf = (repo: z.infer<typeof repository>) =>
   sameRepository({ field: "repository.clone_url", url: repo.clone_url }, { field: "repository.full_name", path: repo.full_name });
+
+function fromComment(hook: z.infer<typeof commentSchema>): HookOutcome {
+  if (hook.action !== "created") return { ignored: `comment action '${hook.action}' doesn't build` };
+  if (!hook.is_pull && !hook.issue.pull_request) return { ignored: "a comment on an issue doesn't build" };
+  if (!asksForApproval(hook.comment.body)) return { ignored: `a comment without a line '${approvalPhrase}' doesn't build` };
+  return { approval: { cloneUrl: hook.repository.clone_url, ref: `refs/pull/${hook.issue.number}/head`, by: loginOf(hook.sender) } };
+}
 
 type Side = z.infer<typeof side>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isDeletion, type HookOutcome } from "./build-request.js";
+import { approvalPhrase, asksForApproval, isDeletion, type HookOutcome } from "./build-request.js";
 import { commitId, forgeBase, parsePayload, sameRepository } from "./parse-payload.js";
 
 const project = z.looseObject({
@@ -39,8 +39,15 @@ const mergeRequestSchema = z.looseObject({
 const projectOf = (p: z.infer<typeof project>) =>
   sameRepository({ field: "project.git_http_url", url: p.git_http_url }, { field: "project.path_with_namespace", path: p.path_with_namespace });
 
+const noteSchema = z.looseObject({
+  user: z.looseObject({ username: z.string().min(1) }),
+  project,
+  object_attributes: z.looseObject({ note: z.string(), noteable_type: z.string() }),
+  merge_request: z.looseObject({ iid: z.number().int().positive() }).optional(),
+});
+
 /** Event names GitLab sends in `X-Gitlab-Event`; `Service Hook` leaves it to the payload's object_kind. */
-const byObjectKind: Record<string, string> = { push: "Push Hook", tag_push: "Tag Push Hook", merge_request: "Merge Request Hook" };
+const byObjectKind: Record<string, string> = { push: "Push Hook", tag_push: "Tag Push Hook", merge_request: "Merge Request Hook", note: "Note Hook" };
 
 /** A GitLab webhook (`X-Gitlab-Event`) as a build request, or the reason it doesn't build. */
 export function parseGitlabHook(event: string, payload: unknown): HookOutcome {
@@ -53,6 +60,8 @@ export function parseGitlabHook(event: string, payload: unknown): HookOutcome {
       return fromPush(parsePayload(pushSchema, payload, "gitlab tag push"), "tag");
     case "Merge Request Hook":
       return fromMergeRequest(parsePayload(mergeRequestSchema, payload, "gitlab merge request"));
+    case "Note Hook":
+      return fromNote(parsePayload(noteSchema, payload, "gitlab note"));
     default:
       return { ignored: `gitlab event '${event}' doesn't build` };
   }
@@ -96,4 +105,11 @@ function fromMergeRequest(hook: z.infer<typeof mergeRequestSchema>): HookOutcome
       targetBranch: mr.target_branch,
     },
   };
+}
+
+function fromNote(hook: z.infer<typeof noteSchema>): HookOutcome {
+  const mr = hook.merge_request;
+  if (hook.object_attributes.noteable_type !== "MergeRequest" || !mr) return { ignored: `comments on ${hook.object_attributes.noteable_type}s don't build` };
+  if (!asksForApproval(hook.object_attributes.note)) return { ignored: `a comment without a line '${approvalPhrase}' doesn't build` };
+  return { approval: { cloneUrl: hook.project.git_http_url, ref: `refs/merge-requests/${mr.iid}/head`, by: hook.user.username } };
 }

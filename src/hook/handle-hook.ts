@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Approvals, AwaitingApproval } from "../approval/approvals.js";
+import type { Approve } from "../approval/approve.js";
 import { type Consul } from "../consul/client.js";
 import { readRepoConfig, RepoConfigError, type RepoConfig } from "../consul/repo-config.js";
 import type { DispatchBuilds, DispatchedBuild } from "../dispatch/dispatch-builds.js";
-import { isIgnored, type BuildRequest, type HookOutcome } from "../forge/build-request.js";
+import { isApproval, isIgnored, type BuildRequest, type HookOutcome } from "../forge/build-request.js";
 import { deliveryId, deliveryKey } from "../forge/delivery.js";
 import { parseGiteaHook } from "../forge/gitea.js";
 import { parseGitlabHook } from "../forge/gitlab.js";
@@ -24,7 +25,7 @@ export type HookResult =
   | { outcome: "awaiting"; source: HookSource; repo: string; config: RepoConfig; approval: AwaitingApproval }
   | { outcome: "dispatched"; source: HookSource; repo: string; config: RepoConfig; request: BuildRequest; trust: TrustDecision; builds: DispatchedBuild[] };
 
-export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds; approvals: Approvals };
+export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds; approvals: Approvals; approve: Approve };
 
 /**
  * One hook from bytes to builds: who sent it, which repository, is it
@@ -33,7 +34,7 @@ export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds
  * for an untrusted event with no untrusted builder to go to, a record waiting
  * for approval.
  */
-export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals }: HookHandlerDeps) {
+export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals, approve }: HookHandlerDeps) {
   return async function handleHook({ headers, body, query }: HookInput): Promise<HookResult> {
     const source = identifyHook(headers, query.token);
     const payload = parseJson(body);
@@ -43,6 +44,14 @@ export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals 
 
     const outcome = toOutcome(source, payload);
     if (isIgnored(outcome)) return { outcome: "ignored", source, repo, reason: outcome.ignored };
+    if (isApproval(outcome)) {
+      const { ref, by } = outcome.approval;
+      if (!config.trusted?.senders.includes(by)) return { outcome: "ignored", source, repo, reason: `${by} is not a trusted sender: only a trusted sender approves` };
+      const waiting = await approvals.forRef({ cloneUrl: repo, branch: ref });
+      if (!waiting) return { outcome: "ignored", source, repo, reason: `nothing waits for approval on ${ref}` };
+      const builds = await approve(waiting.id, by);
+      return { outcome: "dispatched", source, repo, config, request: waiting.request, trust: { trusted: false, reason: `approved by ${by}` }, builds };
+    }
     const flavors = selectFlavors(outcome, config, query.flavor);
     if (!Array.isArray(flavors)) return { outcome: "ignored", source, repo, reason: flavors.ignored };
 

@@ -51,12 +51,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(metricsRoutes({ metrics }));
   const approvals = createApprovals({ consul, kvPrefix: config.kvPrefix });
-  app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, publicUrl: config.publicUrl }));
+  const approve = createApprove({ consul, kvPrefix: config.kvPrefix, approvals, dispatchBuilds });
+  app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, approve, publicUrl: config.publicUrl }));
   app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams }));
   app.use(secretsRoutes({ nomad, consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ consul, kvPrefix: config.kvPrefix, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
-  const approve = createApprove({ consul, kvPrefix: config.kvPrefix, approvals, dispatchBuilds });
   app.use(approvalRoutes({ approvals, approve, apiToken: config.apiToken }));
   app.use(gatewayRoutes({ nomad, consul, kvPrefix: config.kvPrefix, apiToken: config.apiToken }));
   app.use(bootRoutes({ consul, kvPrefix: config.kvPrefix, singleUse, publicUrl: config.publicUrl, bootSecretsTtlSeconds: config.bootSecretsTtlSeconds }));

@@ -62,7 +62,7 @@ export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps & { publicUrl:
   return router;
 }
 
-const knownEvents = new Set(["push", "pull_request", "create", "delete", "Push Hook", "Tag Push Hook", "Merge Request Hook", "Service Hook"]);
+const knownEvents = new Set(["push", "pull_request", "issue_comment", "create", "delete", "Push Hook", "Tag Push Hook", "Merge Request Hook", "Note Hook", "Service Hook"]);
 
 /** Label values a sender chooses are folded into a fixed set, so nobody can grow the metrics without bound. */
 function metricLabels(req: Request): { forge: string; event: string } {

@@ -104,6 +104,11 @@ export class GiteaClient {
     return this.call("POST", `/repos/${owner}/${repo}/pulls`, { head, base, title });
   }
 
+  /** A comment on an issue or pull request, as this user. */
+  comment(owner: string, repo: string, index: number, body: string): Promise<{ id: number }> {
+    return this.call("POST", `/repos/${owner}/${repo}/issues/${index}/comments`, { body });
+  }
+
   postStatus(owner: string, repo: string, sha: string, status: StatusOptions): Promise<GiteaStatus> {
     return this.call("POST", `/repos/${owner}/${repo}/statuses/${sha}`, {
       state: status.state,

@@ -122,6 +122,30 @@ describe("Gitea → Petrel → Nomad", () => {
     expect(child!.meta).not.toHaveProperty("SECRETS_URL");
   });
 
+  it("holds a fork's pull request for approval when there is no untrusted builder, and builds it on a trusted sender's comment", async () => {
+    const repo = await alice.createRepo("approval-widget");
+    await writeRepoConfig(consul, prefix, repo.clone_url, { hook: { secret }, trusted: { senders: ["alice"] }, inject: injected, builder, gitea: { url: gitea.url, token: gitea.admin.token } });
+    await alice.addWebhook(alice.username, repo.name, { url: `${petrel.url}/hook`, secret, events: ["push", "pull_request", "pull_request_comment"] });
+    const { sha, number } = await forkPullRequest(repo, "dora");
+    const [status] = await waitUntil("the awaiting-approval status", async () => {
+      const statuses = await alice.readStatuses(alice.username, repo.name, sha);
+      return statuses.length > 0 ? statuses : undefined;
+    });
+    expect(status).toMatchObject({ status: "pending", context: "petrel/default", description: expect.stringMatching(/^awaiting approval: pull request #\d+ comes from a fork and its author dora is not a trusted sender/) as unknown });
+    expect(status!.target_url).toMatch(new RegExp(`^${petrel.url}/build/approval\\?id=[0-9a-f]{24}$`));
+
+    // Nothing builds for a comment by someone untrusted, nor for one without the phrase.
+    await admin.comment(alice.username, repo.name, number, "/petrel approve");
+    await alice.comment(alice.username, repo.name, number, "I will look at it.");
+    await waitUntil("both comments' hooks", async () => ((await hookCount("issue_comment", "ignored")) >= 2 ? true : undefined));
+    expect((await childrenOf(nomad, builder)).filter((child) => child.meta.COMMIT === sha)).toEqual([]);
+
+    await alice.comment(alice.username, repo.name, number, "Read it.\n/petrel approve");
+    const [child] = await childFor(repo, sha);
+    expect(child!.meta).toMatchObject({ EVENT: "pull_request", PR: String(number), SENDER: "dora", TRUSTED: "false", TRUST_REASON: expect.stringMatching(/^approved by alice; /) as unknown });
+    expect(child!.meta).not.toHaveProperty("SECRETS_URL");
+  });
+
   it("trusts a pull request by a trusted member", async () => {
     const repo = await petrelRepo("member-widget", { trusted: ["alice", "carol"] });
     const { sha } = await forkPullRequest(repo, "carol");

@@ -67,6 +67,27 @@ export function gitlabMergeRequest({ cloneUrl, action = "open", oldrev, user = "
   };
 }
 
+export function giteaComment({ cloneUrl, body, sender = "alice", isPull = true, action = "created" }: { cloneUrl: string; body: string; sender?: string; isPull?: boolean; action?: string }) {
+  return {
+    action,
+    is_pull: isPull,
+    issue: { number: 7, ...(isPull ? { pull_request: { merged: false } } : {}) },
+    comment: { id: 1, body, user: { login: sender, username: sender } },
+    repository: { id: 1, full_name: repoPath(cloneUrl), clone_url: cloneUrl, html_url: cloneUrl.replace(/\.git$/, ""), fork: false },
+    sender: { login: sender, username: sender },
+  };
+}
+
+export function gitlabNote({ cloneUrl, note, user = "alice", noteableType = "MergeRequest" }: { cloneUrl: string; note: string; user?: string; noteableType?: string }) {
+  return {
+    object_kind: "note",
+    user: { id: 11, username: user },
+    project: gitlabProject(cloneUrl),
+    object_attributes: { id: 5, note, noteable_type: noteableType },
+    ...(noteableType === "MergeRequest" ? { merge_request: { iid: 3 } } : {}),
+  };
+}
+
 function gitlabProject(cloneUrl: string) {
   const path = repoPath(cloneUrl);
   return { id: 42, git_http_url: cloneUrl, web_url: cloneUrl.replace(/\.git$/, ""), path_with_namespace: path };

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { isIgnored, type HookOutcome } from "../../src/forge/build-request.js";
+import { isApproval, isIgnored, type HookOutcome } from "../../src/forge/build-request.js";
 import { parseGiteaHook } from "../../src/forge/gitea.js";
 import { parseGitlabHook } from "../../src/forge/gitlab.js";
 
@@ -45,6 +45,7 @@ describe.runIf(existsSync(fixtures))("captured webhook payloads", () => {
       return;
     }
     if (isIgnored(outcome)) throw new Error(`${file} was ignored: ${outcome.ignored}`);
+    if (isApproval(outcome)) throw new Error(`${file} was taken for an approval`);
     expect(outcome.commit).toMatch(sha);
     expect(outcome.cloneUrl).toMatch(/^https?:\/\//);
     expect(outcome).toMatchObject(expected.builds ?? {});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HookPayloadError } from "../../src/forge/build-request.js";
 import { parseGiteaHook } from "../../src/forge/gitea.js";
-import { giteaPullRequest, giteaPush } from "../support/payloads.js";
+import { giteaComment, giteaPullRequest, giteaPush } from "../support/payloads.js";
 
 const cloneUrl = "https://git.example.org/team/widget.git";
 
@@ -75,5 +75,13 @@ describe("parseGiteaHook", () => {
   ])("refuses a %s that would aim statuses elsewhere than its repository (%#)", (event, payload, problem) => {
     expect(() => parseGiteaHook(event, payload)).toThrow(HookPayloadError);
     expect(() => parseGiteaHook(event, payload)).toThrow(problem);
+  });
+
+  it("takes a pull request comment with a line '/petrel approve' for an approval by its sender, and no other comment", () => {
+    expect(parseGiteaHook("issue_comment", giteaComment({ cloneUrl, body: "Read it, fine.\n/petrel approve\n" }))).toEqual({ approval: { cloneUrl, ref: "refs/pull/7/head", by: "alice" } });
+    const ignored = (payload: unknown) => (parseGiteaHook("issue_comment", payload) as { ignored: string }).ignored;
+    expect(ignored(giteaComment({ cloneUrl, body: "/petrel approve", isPull: false }))).toBe("a comment on an issue doesn't build");
+    expect(ignored(giteaComment({ cloneUrl, body: "please /petrel approve this" }))).toBe("a comment without a line '/petrel approve' doesn't build");
+    expect(ignored(giteaComment({ cloneUrl, body: "/petrel approve", action: "edited" }))).toBe("comment action 'edited' doesn't build");
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HookPayloadError } from "../../src/forge/build-request.js";
 import { parseGitlabHook } from "../../src/forge/gitlab.js";
-import { gitlabMergeRequest, gitlabPush } from "../support/payloads.js";
+import { gitlabMergeRequest, gitlabNote, gitlabPush } from "../support/payloads.js";
 
 const cloneUrl = "https://gitlab.example.org/group/widget.git";
 
@@ -41,7 +41,9 @@ describe("parseGitlabHook", () => {
     ["Merge Request Hook", gitlabMergeRequest({ cloneUrl, action: "close" }), "action 'close'"],
     ["Merge Request Hook", gitlabMergeRequest({ cloneUrl, action: "merge" }), "action 'merge'"],
     ["Push Hook", gitlabPush({ cloneUrl, sha: null }), "refs/heads/main was deleted"],
-    ["Note Hook", {}, "gitlab event 'Note Hook'"],
+    ["Note Hook", gitlabNote({ cloneUrl, note: "/petrel approve", noteableType: "Issue" }), "comments on Issues don't build"],
+    ["Note Hook", gitlabNote({ cloneUrl, note: "looks fine" }), "without a line '/petrel approve'"],
+    ["Wiki Page Hook", {}, "gitlab event 'Wiki Page Hook'"],
   ])("ignores %s that must not build (%#)", (event, payload, reason) => {
     expect(parseGitlabHook(event, payload)).toHaveProperty("ignored");
     expect((parseGitlabHook(event, payload) as { ignored: string }).ignored).toContain(reason);
@@ -60,5 +62,9 @@ describe("parseGitlabHook", () => {
   ])("refuses a payload that would aim statuses elsewhere than its repository (%#)", (payload, problem) => {
     expect(() => parseGitlabHook("Push Hook", payload)).toThrow(HookPayloadError);
     expect(() => parseGitlabHook("Push Hook", payload)).toThrow(problem);
+  });
+
+  it("takes a merge request comment with a line '/petrel approve' for an approval by its author", () => {
+    expect(parseGitlabHook("Note Hook", gitlabNote({ cloneUrl, note: "/petrel approve" }))).toEqual({ approval: { cloneUrl, ref: "refs/merge-requests/3/head", by: "alice" } });
   });
 });
