@@ -1,12 +1,14 @@
 import { Router, type Request } from "express";
 import type { Approvals } from "../approval/approvals.js";
 import type { Approve } from "../approval/approve.js";
+import { approvalPage } from "./approval-page.js";
 import { requireApiToken } from "./bearer.js";
 
 export type ApprovalRouteDeps = { approvals: Approvals; approve: Approve; apiToken: string | undefined };
 
 /**
- * GET /build/approval?id=… shows what waits (no secret is in it); POST
+ * GET /build/approval?id=… shows what waits (no secret is in it; a browser
+ * gets a page with an Approve button); POST
  * /build/approve?id=… builds it, with the operator token.
  */
 export function approvalRoutes({ approvals, approve, apiToken }: ApprovalRouteDeps): Router {
@@ -14,6 +16,7 @@ export function approvalRoutes({ approvals, approve, apiToken }: ApprovalRouteDe
   router.get("/build/approval", async (req, res) => {
     const id = idParam(req);
     if (id === undefined) return void res.status(400).json({ error: badId });
+    if (req.accepts(["json", "html"]) === "html") return void res.type("html").set("cache-control", "no-store").send(approvalPage());
     const record = await approvals.get(id);
     if (!record) return void res.status(404).json({ error: `nothing waits for approval under ${id}` });
     const { request } = record;

@@ -1,3 +1,5 @@
+import { operatorPostScript } from "./operator-script.js";
+
 /**
  * The live build page, one static document: its script reads the job from the
  * URL, fetches the status JSON and follows both logs from the same `/build`
@@ -8,7 +10,7 @@ export function buildPage(): string {
   return page;
 }
 
-const style = `
+export const pageStyle = `
   :root { color-scheme: dark; --bg: #14161a; --fg: #d8dee9; --dim: #8a93a3; --line: #2a2e36; }
   body { margin: 0; font: 14px/1.45 system-ui, sans-serif; background: var(--bg); color: var(--fg); }
   header { padding: 12px 20px; border-bottom: 1px solid var(--line); display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
@@ -105,24 +107,16 @@ async function follow(type) {
   pre.dataset.done = "";
 }
 
-// Cancel and Rerun need Petrel's API token; the page asks once and keeps it for this tab only.
+${operatorPostScript}
 async function act(action) {
-  let token = sessionStorage.getItem("petrel-api-token");
-  if (!token) token = prompt("Petrel API token (PETREL_API_TOKEN)");
-  if (!token) return;
-  const answer = await fetch("build/" + action + "?" + new URLSearchParams({ job }), { method: "POST", headers: { authorization: "Bearer " + token } });
-  const body = await answer.json();
-  if (!answer.ok) {
-    if (answer.status === 401) sessionStorage.removeItem("petrel-api-token");
-    $("error").textContent = action + ": " + (body.error ?? answer.statusText);
-    return;
-  }
-  sessionStorage.setItem("petrel-api-token", token);
+  const body = await operatorPost("build/" + action + "?" + new URLSearchParams({ job }));
+  if (!body) return;
   if (action === "rerun") location.href = url({ job: body.job });
   else await refresh();
 }
-$("cancel").addEventListener("click", () => act("cancel").catch((error) => ($("error").textContent = String(error))));
-$("rerun").addEventListener("click", () => act("rerun").catch((error) => ($("error").textContent = String(error))));
+for (const action of ["cancel", "rerun"]) {
+  $(action).addEventListener("click", () => act(action).catch((error) => ($("error").textContent = action + ": " + error.message)));
+}
 
 async function main() {
   if (!job) throw new Error("this page needs ?job=<id>");
@@ -153,7 +147,7 @@ const page = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Petrel build</title>
-<style>${style}</style>
+<style>${pageStyle}</style>
 </head>
 <body>
 <header>

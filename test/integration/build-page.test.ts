@@ -1,17 +1,22 @@
+import { randomUUID } from "node:crypto";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeRepoConfig } from "../../src/consul/repo-config.js";
 import { registerBuilder } from "../cluster/builder.js";
 import { finishedAllocation } from "../support/allocations.js";
 import { launchChromium } from "../support/browser.js";
 import { colouredScript, dispatchScript } from "../support/build-repo.js";
 import { clusterClients } from "../support/clients.js";
+import { giteaPush } from "../support/payloads.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
+import { sendHook } from "../support/send-hook.js";
 
-const { nomad } = clusterClients();
+const { nomad, consul } = clusterClients();
 let petrel: TestPetrel;
 let builder: string;
 let browser: BrowserContext;
 const apiToken = "page-api-token-c9f0f895fb98";
+const hookSecret = "page-hook-secret-45c48cce2e2d";
 
 beforeAll(async () => {
   builder = await registerBuilder(nomad, { id: "build-page" });
@@ -84,6 +89,28 @@ describe("the live build page in a real headless Chromium", () => {
     expect((await nomad.jobs.get(rerun)).Meta).toMatchObject({ COMMIT: (await nomad.jobs.get(job)).Meta!.COMMIT });
     expect(asked).toEqual(["Petrel API token (PETREL_API_TOKEN)"]);
     await nomad.jobs.stop(rerun);
+    await page.close();
+  });
+
+  it("shows what waits for approval, and its Approve button builds it and opens the build's page", async () => {
+    const pending = await registerBuilder(nomad, { id: "build-page-approval", unplaceable: true });
+    const url = `https://git.example.org/team/${randomUUID()}.git`;
+    await writeRepoConfig(consul, "petrel-test", url, { hook: { secret: hookSecret }, trusted: { senders: ["alice"] }, builder: pending });
+    const answer = await sendHook(petrel.url, { forge: "gitea", secret: hookSecret, payload: giteaPush({ cloneUrl: url, sender: "mallory" }) });
+    const { url: approvalUrl } = (answer.json() as { awaitingApproval: { url: string } }).awaitingApproval;
+    const page = await browser.newPage();
+    page.on("dialog", (dialog) => void dialog.accept(apiToken));
+    await page.goto(approvalUrl);
+    await page.locator("body[data-loaded=true]").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#title").textContent()).toBe(url);
+    expect(await page.locator("#facts").textContent()).toContain("sender mallory is not a trusted sender");
+
+    await page.locator("#approve").click();
+    await page.waitForURL((to) => to.pathname === "/build", { timeout: 30_000 });
+    const job = new URL(page.url()).searchParams.get("job")!;
+    expect(job).toMatch(/^build-page-approval\/dispatch-/);
+    expect((await nomad.jobs.get(job)).Meta).toMatchObject({ TRUSTED: "false", SENDER: "mallory" });
+    await nomad.jobs.stop(job);
     await page.close();
   });
 
