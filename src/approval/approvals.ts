@@ -15,7 +15,8 @@ export type AwaitingApproval = {
 /**
  * The one owner of approval records in Consul (`<prefix>/_petrel/approval/<id>`):
  * one per repository and ref (a branch, a pull request's head), so a newer
- * commit replaces the one still waiting, and an approval takes it away.
+ * commit replaces the one still waiting, and an approval, or the pull
+ * request's closing, takes it away.
  */
 export function createApprovals({ consul, kvPrefix }: { consul: Consul; kvPrefix: string }) {
   const key = (id: string) => `${kvPrefix}/_petrel/approval/${id}`;
@@ -41,6 +42,12 @@ export function createApprovals({ consul, kvPrefix }: { consul: Consul; kvPrefix
       if (!found) return undefined;
       const taken = await consulCall(`DELETE kv ${key(id)}`, () => consul.kv.del({ key: key(id), cas: found.index }));
       return taken ? found.record : undefined;
+    },
+
+    /** Forgets what waits on a ref: its pull request was closed or merged. */
+    async drop(ref: Pick<BuildRequest, "cloneUrl" | "branch">): Promise<void> {
+      const id = approvalId(ref);
+      await consulCall(`DELETE kv ${key(id)}`, () => consul.kv.del(key(id)));
     },
 
     /** The record waiting for a pull request of a repository, if any. */

@@ -32,8 +32,11 @@ export type PullRequest = {
   targetBranch: string;
 };
 
-/** A well-formed hook that must not build, with the reason the forge will show. */
-export type IgnoredEvent = { ignored: string };
+/**
+ * A well-formed hook that must not build, with the reason the forge will show;
+ * `closes`: the ref of a pull request it closed, whose waiting approval is void.
+ */
+export type IgnoredEvent = { ignored: string; closes?: string };
 
 /** A comment on a pull request that asks to build what waits there for approval. */
 export type ApprovalComment = { approval: { cloneUrl: string; ref: string; by: string } };

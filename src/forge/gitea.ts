@@ -73,7 +73,10 @@ function fromPush(push: z.infer<typeof pushSchema>): HookOutcome {
 }
 
 function fromPullRequest(hook: z.infer<typeof pullRequestSchema>): HookOutcome {
-  if (!buildingActions.has(hook.action)) return { ignored: `pull request action '${hook.action}' doesn't build` };
+  if (!buildingActions.has(hook.action)) {
+    const ignored = `pull request action '${hook.action}' doesn't build`;
+    return hook.action === "closed" ? { ignored, closes: `refs/pull/${hook.number}/head` } : { ignored };
+  }
   const { head, base } = hook.pull_request;
   return {
     forge: "gitea",

@@ -86,6 +86,7 @@ function fromMergeRequest(hook: z.infer<typeof mergeRequestSchema>): HookOutcome
   const action = mr.action ?? "(none)";
   const builds = action === "open" || action === "reopen" || (action === "update" && mr.oldrev !== undefined);
   if (!builds) {
+    if (action === "close" || action === "merge") return { ignored: `merge request action '${action}' doesn't build`, closes: `refs/merge-requests/${mr.iid}/head` };
     return { ignored: action === "update" ? "merge request update without new commits doesn't build" : `merge request action '${action}' doesn't build` };
   }
   return {

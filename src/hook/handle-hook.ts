@@ -43,7 +43,10 @@ export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals,
     authenticateHook(source, { headers, body, queryToken: query.token }, config);
 
     const outcome = toOutcome(source, payload);
-    if (isIgnored(outcome)) return { outcome: "ignored", source, repo, reason: outcome.ignored };
+    if (isIgnored(outcome)) {
+      if (outcome.closes !== undefined) await approvals.drop({ cloneUrl: repo, branch: outcome.closes });
+      return { outcome: "ignored", source, repo, reason: outcome.ignored };
+    }
     if (isApproval(outcome)) {
       const { ref, by } = outcome.approval;
       if (!config.trusted?.senders.includes(by)) return { outcome: "ignored", source, repo, reason: `${by} is not a trusted sender: only a trusted sender approves` };

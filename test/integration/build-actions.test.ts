@@ -185,4 +185,14 @@ describe("untrusted events without an untrusted builder", () => {
     expect((await approve(awaitingApproval.id)).status).toBe(404);
     expect((await fetch(awaitingApproval.url)).status).toBe(404);
   });
+
+  it("forget what waits on a merge request once it is closed", async () => {
+    const url = await repoWith();
+    const opened = await sendHook(petrel.url, { forge: "gitlab", event: "Merge Request Hook", secret, payload: gitlabMergeRequest({ cloneUrl: url, user: "mallory", sha: sha("f") }) });
+    const { url: approvalUrl } = (opened.json() as { awaitingApproval: { url: string } }).awaitingApproval;
+    expect((await fetch(approvalUrl)).status).toBe(200);
+    const closed = await sendHook(petrel.url, { forge: "gitlab", event: "Merge Request Hook", secret, payload: gitlabMergeRequest({ cloneUrl: url, user: "mallory", action: "close" }) });
+    expect(closed.status).toBe(202);
+    expect((await fetch(approvalUrl)).status).toBe(404);
+  });
 });

@@ -84,4 +84,9 @@ describe("parseGiteaHook", () => {
     expect(ignored(giteaComment({ cloneUrl, body: "please /petrel approve this" }))).toBe("a comment without a line '/petrel approve' doesn't build");
     expect(ignored(giteaComment({ cloneUrl, body: "/petrel approve", action: "edited" }))).toBe("comment action 'edited' doesn't build");
   });
+
+  it("names the pull request a 'closed' event closes, so what waits there for approval is dropped", () => {
+    expect(parseGiteaHook("pull_request", giteaPullRequest({ cloneUrl, action: "closed" }))).toEqual({ ignored: "pull request action 'closed' doesn't build", closes: "refs/pull/7/head" });
+    expect(parseGiteaHook("pull_request", giteaPullRequest({ cloneUrl, action: "edited" }))).not.toHaveProperty("closes");
+  });
 });

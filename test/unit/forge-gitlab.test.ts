@@ -67,4 +67,9 @@ describe("parseGitlabHook", () => {
   it("takes a merge request comment with a line '/petrel approve' for an approval by its author", () => {
     expect(parseGitlabHook("Note Hook", gitlabNote({ cloneUrl, note: "/petrel approve" }))).toEqual({ approval: { cloneUrl, ref: "refs/merge-requests/3/head", by: "alice" } });
   });
+
+  it("names the merge request a close or merge closes, so what waits there for approval is dropped", () => {
+    for (const action of ["close", "merge"]) expect(parseGitlabHook("Merge Request Hook", gitlabMergeRequest({ cloneUrl, action }))).toMatchObject({ closes: "refs/merge-requests/3/head" });
+    expect(parseGitlabHook("Merge Request Hook", gitlabMergeRequest({ cloneUrl, action: "update" }))).not.toHaveProperty("closes");
+  });
 });
