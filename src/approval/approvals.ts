@@ -22,7 +22,7 @@ export function createApprovals({ consul, kvPrefix }: { consul: Consul; kvPrefix
   const key = (id: string) => `${kvPrefix}/_petrel/approval/${id}`;
 
   async function read(id: string): Promise<{ record: AwaitingApproval; index: number } | undefined> {
-    if (!/^[0-9a-f]{24}$/.test(id)) return undefined;
+    if (!isApprovalId(id)) return undefined;
     const entry = await consulCall(`GET kv ${key(id)}`, () => consul.kv.get(key(id)));
     return entry?.Value ? { record: JSON.parse(entry.Value) as AwaitingApproval, index: entry.ModifyIndex } : undefined;
   }
@@ -50,12 +50,13 @@ export function createApprovals({ consul, kvPrefix }: { consul: Consul; kvPrefix
       await consulCall(`DELETE kv ${key(id)}`, () => consul.kv.del(key(id)));
     },
 
-    /** The record waiting for a pull request of a repository, if any. */
-    forRef: async (request: Pick<BuildRequest, "cloneUrl" | "branch">) => (await read(approvalId(request)))?.record,
   };
 }
 
 export type Approvals = ReturnType<typeof createApprovals>;
 
-const approvalId = ({ cloneUrl, branch }: Pick<BuildRequest, "cloneUrl" | "branch">) =>
+/** The id of what waits on a repository's ref: 24 hex digits. */
+export const approvalId = ({ cloneUrl, branch }: Pick<BuildRequest, "cloneUrl" | "branch">) =>
   createHash("sha256").update(`${cloneUrl}\0${branch}`).digest("hex").slice(0, 24);
+
+export const isApprovalId = (id: string) => /^[0-9a-f]{24}$/.test(id);

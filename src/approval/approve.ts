@@ -1,6 +1,7 @@
 import { readRepoConfig } from "../consul/repo-config.js";
 import type { Consul } from "../consul/client.js";
 import type { DispatchBuilds, DispatchedBuild } from "../dispatch/dispatch-builds.js";
+import type { BuildRequest } from "../forge/build-request.js";
 import type { Approvals } from "./approvals.js";
 
 export type ApproveDeps = { consul: Consul; kvPrefix: string; approvals: Approvals; dispatchBuilds: DispatchBuilds };
@@ -17,14 +18,15 @@ export class NothingToApprove extends Error {
  * untrusted. A dispatch that fails puts the record back.
  */
 export function createApprove({ consul, kvPrefix, approvals, dispatchBuilds }: ApproveDeps) {
-  return async function approve(id: string, by: string): Promise<DispatchedBuild[]> {
+  return async function approve(id: string, by: string): Promise<{ request: BuildRequest; builds: DispatchedBuild[] }> {
     const record = await approvals.take(id);
     if (!record) throw new NothingToApprove(`nothing waits for approval under ${id}: approved already, or replaced by a newer commit`);
     try {
       const config = await readRepoConfig(consul, kvPrefix, record.request.cloneUrl);
       if (!config) throw new NothingToApprove(`the repository ${record.request.cloneUrl} has no Petrel config any more`);
       const trust = { trusted: false, reason: `approved by ${by}; ${record.reason}` };
-      return await dispatchBuilds(record.request, config, { flavors: record.flavors, trust, delivery: `approval/${id}/${record.request.commit}` });
+      const builds = await dispatchBuilds(record.request, config, { flavors: record.flavors, trust, delivery: `approval/${id}/${record.request.commit}` });
+      return { request: record.request, builds };
     } catch (error) {
       if (!(error instanceof NothingToApprove)) await approvals.wait(record.request, record.flavors, record.reason);
       throw error;

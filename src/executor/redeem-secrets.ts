@@ -6,13 +6,14 @@ const redeemTimeoutMs = 30_000;
 
 /**
  * Redeems a trusted build's single-use secrets URL, once, into a file only
- * this user can read, proving who asks with the task's Nomad workload
- * identity (`identity { file = true }` puts it in the secrets folder). The
+ * this user can read in `dir`, proving who asks with the task's Nomad
+ * workload identity (`identity { file = true }` puts it in the same secrets
+ * folder, `nomad_token`; outside Nomad there is none). The
  * URL, the token, the identity and the body never reach the log: a failure
  * names only the status and Petrel's reason, or the network error.
  */
-export async function redeemSecrets(url: string, dir: string, secretsDir: string | undefined): Promise<{ path: string; remove: () => void }> {
-  const identity = secretsDir === undefined ? undefined : workloadIdentity(secretsDir);
+export async function redeemSecrets(url: string, dir: string): Promise<{ path: string; remove: () => void }> {
+  const identity = workloadIdentity(dir);
   let response: Response;
   try {
     response = await fetch(url, {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { header } from "../http-header.js";
 import type { BuildRequest, Forge } from "./build-request.js";
 
 /**
@@ -9,13 +10,9 @@ import type { BuildRequest, Forge } from "./build-request.js";
  * its retries and "Resend request", which send a fresh X-Gitlab-Event-UUID.
  */
 export function deliveryId(forge: Forge, headers: IncomingHttpHeaders): string | undefined {
-  const names = forge === "gitea" ? ["x-gitea-delivery", "x-gogs-delivery"] : ["idempotency-key", "x-gitlab-event-uuid"];
-  for (const name of names) {
-    const value = headers[name];
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined && first !== "") return first;
-  }
-  return undefined;
+  return forge === "gitea"
+    ? (header(headers, "x-gitea-delivery") ?? header(headers, "x-gogs-delivery"))
+    : (header(headers, "idempotency-key") ?? header(headers, "x-gitlab-event-uuid"));
 }
 
 /**

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { RepoConfig } from "../consul/repo-config.js";
 import { sameSecret, validSignature } from "../forge/authenticate.js";
 import { HookError } from "./hook-error.js";
-import { header, type HookSource } from "./identify.js";
+import { header } from "../http-header.js";
+import type { HookSource } from "./identify.js";
 
 /**
  * Accepts a hook only with proof from the repo's config: Gitea's HMAC

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Approvals, AwaitingApproval } from "../approval/approvals.js";
-import type { Approve } from "../approval/approve.js";
+import { approvalId, type Approvals, type AwaitingApproval } from "../approval/approvals.js";
+import { NothingToApprove, type Approve } from "../approval/approve.js";
 import { type Consul } from "../consul/client.js";
 import { readRepoConfig, RepoConfigError, type RepoConfig } from "../consul/repo-config.js";
 import type { DispatchBuilds, DispatchedBuild } from "../dispatch/dispatch-builds.js";
@@ -50,10 +50,12 @@ export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals,
     if (isApproval(outcome)) {
       const { ref, by } = outcome.approval;
       if (!config.trusted?.senders.includes(by)) return { outcome: "ignored", source, repo, reason: `${by} is not a trusted sender: only a trusted sender approves` };
-      const waiting = await approvals.forRef({ cloneUrl: repo, branch: ref });
-      if (!waiting) return { outcome: "ignored", source, repo, reason: `nothing waits for approval on ${ref}` };
-      const builds = await approve(waiting.id, by);
-      return { outcome: "dispatched", source, repo, config, request: waiting.request, trust: { trusted: false, reason: `approved by ${by}` }, builds };
+      const approved = await approve(approvalId({ cloneUrl: repo, branch: ref }), by).catch((error: unknown) => {
+        if (error instanceof NothingToApprove) return undefined;
+        throw error;
+      });
+      if (!approved) return { outcome: "ignored", source, repo, reason: `nothing waits for approval on ${ref}` };
+      return { outcome: "dispatched", source, repo, config, request: approved.request, trust: { trusted: false, reason: `approved by ${by}` }, builds: approved.builds };
     }
     const flavors = selectFlavors(outcome, config, query.flavor);
     if (!Array.isArray(flavors)) return { outcome: "ignored", source, repo, reason: flavors.ignored };

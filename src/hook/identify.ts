@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Forge } from "../forge/build-request.js";
+import { header } from "../http-header.js";
 import { HookError } from "./hook-error.js";
 
 /**
@@ -16,12 +17,6 @@ export function identifyHook(headers: IncomingHttpHeaders, queryToken: string | 
   if (gitlab) return { forge: "gitlab", event: gitlab, albatros };
   if (albatros) return { forge: "gitea", event: "push", albatros };
   throw new HookError(400, "unknown sender: expected an X-Gitea-Event or X-Gitlab-Event header, or ?token= (Albatros form)");
-}
-
-export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === "" ? undefined : first;
 }
 
 /** The clone URL a payload is about, found before anything else so the repo's secrets can be looked up. */

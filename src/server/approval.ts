@@ -1,5 +1,5 @@
 import { Router, type Request } from "express";
-import type { Approvals } from "../approval/approvals.js";
+import { isApprovalId, type Approvals } from "../approval/approvals.js";
 import type { Approve } from "../approval/approve.js";
 import { approvalPage } from "./approval-page.js";
 import { requireApiToken } from "./bearer.js";
@@ -37,7 +37,7 @@ export function approvalRoutes({ approvals, approve, apiToken }: ApprovalRouteDe
   router.post("/build/approve", requireApiToken(apiToken, "approvals"), async (req, res) => {
     const id = idParam(req);
     if (id === undefined) return void res.status(400).json({ error: badId });
-    const builds = await approve(id, "operator");
+    const { builds } = await approve(id, "operator");
     req.log.info({ approval: id, jobs: builds.map((build) => build.job) }, "approved");
     res.status(201).json({ approved: id, builds: builds.map(({ flavor, job, created }) => ({ flavor, job, created })) });
   });
@@ -48,5 +48,5 @@ const badId = "id: expected ?id=<the 24 hex digits of an approval>";
 
 function idParam(req: Request): string | undefined {
   const id = req.query.id;
-  return typeof id === "string" && /^[0-9a-f]{24}$/.test(id) ? id : undefined;
+  return typeof id === "string" && isApprovalId(id) ? id : undefined;
 }

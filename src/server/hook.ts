@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from "express";
 import { createHookHandler, type HookHandlerDeps, type HookResult } from "../hook/handle-hook.js";
 import { HookError } from "../hook/hook-error.js";
-import { header } from "../hook/identify.js";
+import { header } from "../http-header.js";
 import { announceAwaiting, approvalUrl } from "../approval/announce.js";
 import { createAutoCancel, type AutoCancelDeps } from "../dispatch/auto-cancel.js";
 

@@ -27,8 +27,10 @@ export const runPetrelFetch = (env: Record<string, string>) => runPetrel("fetch"
 
 let gitConfig: string | undefined;
 function trustingGitConfig(): string {
-  gitConfig ??= join(mkdtempSync(join(tmpdir(), "petrel-fetch-")), "gitconfig");
-  writeFileSync(gitConfig, "[safe]\n\tdirectory = *\n");
+  if (gitConfig === undefined) {
+    gitConfig = join(mkdtempSync(join(tmpdir(), "petrel-fetch-")), "gitconfig");
+    writeFileSync(gitConfig, "[safe]\n\tdirectory = *\n");
+  }
   return gitConfig;
 }
 
