@@ -37,7 +37,7 @@ export function createBuildDispatcher({ nomad, singleUse, publicUrl, secretsTtlS
   return async function dispatchBuilds(request: BuildRequest, config: RepoConfig, options: DispatchOptions): Promise<DispatchedBuild[]> {
     return Promise.all(
       options.flavors.map(async (flavor) => {
-        const builder = !options.trust.trusted && config.untrustedBuilder ? config.untrustedBuilder : (config.builders?.[flavor] ?? config.builder);
+        const builder = !options.trust.trusted && config.untrustedBuilder ? config.untrustedBuilder : builderOf(config, flavor);
         const meta = toBuildMeta(request, flavor, options.trust, options.delivery);
         const secrets = await secretsUrl(request, config, options.trust);
         if (secrets) meta.SECRETS_URL = secrets;
@@ -50,3 +50,8 @@ export function createBuildDispatcher({ nomad, singleUse, publicUrl, secretsTtlS
 }
 
 export type DispatchBuilds = ReturnType<typeof createBuildDispatcher>;
+
+/** The flavor's own builder, else the repository's: a flavor named like an inherited property (`constructor`) has none. */
+function builderOf(config: RepoConfig, flavor: string): string {
+  return config.builders !== undefined && Object.hasOwn(config.builders, flavor) ? config.builders[flavor]! : config.builder;
+}

@@ -52,7 +52,7 @@ const byObjectKind: Record<string, string> = { push: "Push Hook", tag_push: "Tag
 /** A GitLab webhook (`X-Gitlab-Event`) as a build request, or the reason it doesn't build. */
 export function parseGitlabHook(event: string, payload: unknown): HookOutcome {
   const kind = (payload as { object_kind?: unknown } | null)?.object_kind;
-  const resolved = event === "Service Hook" && typeof kind === "string" ? (byObjectKind[kind] ?? event) : event;
+  const resolved = event === "Service Hook" && typeof kind === "string" && Object.hasOwn(byObjectKind, kind) ? byObjectKind[kind]! : event;
   switch (resolved) {
     case "Push Hook":
       return fromPush(parsePayload(pushSchema, payload, "gitlab push"), "push");

@@ -197,6 +197,23 @@ describe("POST /hook refusals", () => {
   });
 });
 
+describe("prototype keys from the sender", () => {
+  it("takes a flavor named like an inherited property for a flavor, built on the repository's builder", async () => {
+    const url = await repoWith({ builders: { arm: builder } });
+    for (const flavor of ["constructor", "__proto__", "toString"]) {
+      const answer = await sendHook(petrel.url, { payload: giteaPush({ cloneUrl: url }), query: { token, flavor } });
+      expect(answer.status, flavor).toBe(200);
+      expect(answer.text, flavor).toMatch(new RegExp(`^${builder}/dispatch-`));
+    }
+  });
+
+  it("reads GitLab's object_kind of a Service Hook only among the kinds it knows", async () => {
+    const url = await repoWith();
+    const answer = await sendHook(petrel.url, { forge: "gitlab", event: "Service Hook", secret, payload: { ...gitlabPush({ cloneUrl: url }), object_kind: "constructor" } });
+    expect([answer.status, answer.json().ignored]).toEqual([202, "gitlab event 'Service Hook' doesn't build"]);
+  });
+});
+
 describe("redeliveries", () => {
   it("answers a redelivery with the same job and builds nothing new", async () => {
     const url = await repoWith();
