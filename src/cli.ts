@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
-import { registerBuildCommands } from "./build/cli.js";
+import { registerBuildCommands } from "./builds/cli.js";
 import { ConfigError, readConfig } from "./config.js";
 import { registerExecCommands } from "./executor/cli.js";
 import { registerGatewayCommands } from "./gateway/cli.js";

@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from "pino";
 import type { LogLevel } from "./config.js";
+import { forgeSecretHeaders } from "./forge/forges.js";
 
 export type { Logger };
 
@@ -19,10 +20,8 @@ const redactedPaths = [
   'req.headers.authorization',
   'req.headers["x-nomad-token"]',
   'req.headers["x-consul-token"]',
-  'req.headers["x-gitlab-token"]',
-  'req.headers["x-gitea-signature"]',
-  'req.headers["x-hub-signature-256"]',
   'req.headers["private-token"]',
+  ...forgeSecretHeaders.map((name) => `req.headers["${name}"]`),
   "req.query.token",
 ];
 

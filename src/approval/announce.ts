@@ -1,5 +1,5 @@
 import type { RepoConfig } from "../consul/repo-config.js";
-import { postCommitStatus, statusTargetOf } from "../forge/status.js";
+import { statusPoster } from "../forge/forges.js";
 import type { AwaitingApproval } from "./approvals.js";
 
 /** Where a person sees (and, with the operator token, approves) what waits. */
@@ -11,10 +11,10 @@ export const approvalUrl = (publicUrl: string, id: string) => `${publicUrl}/buil
  */
 export async function announceAwaiting(config: RepoConfig, approval: AwaitingApproval, publicUrl: string): Promise<void> {
   const { request } = approval;
-  const target = statusTargetOf(config, request.forge, request.forgeRepo, request.commit);
-  if (!target) return;
+  const post = statusPoster(config, request);
+  if (!post) return;
   const description = `awaiting approval: ${approval.reason}`.slice(0, 140);
   for (const flavor of approval.flavors) {
-    await postCommitStatus(target, { state: "pending", context: `petrel/${flavor}`, targetUrl: approvalUrl(publicUrl, approval.id), description });
+    await post({ state: "pending", context: `petrel/${flavor}`, targetUrl: approvalUrl(publicUrl, approval.id), description });
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { consulCall, type Consul } from "../consul/client.js";
 import type { BuildRequest } from "../forge/build-request.js";
+import { consulKeys } from "../consul/keys.js";
 
 /** An untrusted event Petrel did not build, waiting for a trusted person's approval. */
 export type AwaitingApproval = {
@@ -19,7 +20,7 @@ export type AwaitingApproval = {
  * request's closing, takes it away.
  */
 export function createApprovals({ consul, kvPrefix }: { consul: Consul; kvPrefix: string }) {
-  const key = (id: string) => `${kvPrefix}/_petrel/approval/${id}`;
+  const key = (id: string) => consulKeys.approval(kvPrefix, id);
 
   async function read(id: string): Promise<{ record: AwaitingApproval; index: number } | undefined> {
     if (!isApprovalId(id)) return undefined;

@@ -25,7 +25,7 @@ export function createApprove({ consul, kvPrefix, approvals, dispatchBuilds }: A
       const config = await readRepoConfig(consul, kvPrefix, record.request.cloneUrl);
       if (!config) throw new NothingToApprove(`the repository ${record.request.cloneUrl} has no Petrel config any more`);
       const trust = { trusted: false, reason: `approved by ${by}; ${record.reason}` };
-      const builds = await dispatchBuilds(record.request, config, { flavors: record.flavors, trust, delivery: `approval/${id}/${record.request.commit}` });
+      const builds = await dispatchBuilds(record.request, config, { flavors: record.flavors, trust, delivery: { key: `approval/${id}/${record.request.commit}` } });
       return { request: record.request, builds };
     } catch (error) {
       if (!(error instanceof NothingToApprove)) await approvals.wait(record.request, record.flavors, record.reason);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { consulCall, type Consul } from "./client.js";
+import { consulKeys } from "./keys.js";
 
 /**
  * A gateway's boot configuration, at `<prefix>/gateways/<sha256 fingerprint
@@ -31,7 +32,7 @@ export class GatewayConfigError extends Error {
 }
 
 export async function readGatewayConfig(consul: Consul, prefix: string, fingerprint: string): Promise<GatewayConfig | undefined> {
-  const key = `${prefix}/gateways/${fingerprint}`;
+  const key = consulKeys.gateway(prefix, fingerprint);
   const item = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
   if (!item?.Value) return undefined;
   let json: unknown;

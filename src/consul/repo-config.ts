@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { forgeAccounts } from "../forge/forges.js";
 import { consulCall, type Consul } from "./client.js";
+import { consulKeys } from "./keys.js";
 
 /**
  * A repository's CI settings, stored in Consul KV in Albatros' shape so an
@@ -19,8 +21,8 @@ export const repoConfigSchema = z.looseObject({
       secret: z.string().min(1, "hook.secret must not be empty").optional(),
     })
     .refine((hook) => hook.token !== undefined || hook.secret !== undefined, "needs a token or a secret"),
-  gitea: z.looseObject({ url: z.url(), token: z.string() }).optional(),
-  gitlab: z.looseObject({ url: z.url(), token: z.string(), project: z.union([z.string(), z.number()]).optional() }).optional(),
+  /** Petrel's account on the repository's forge, which its statuses are posted with. */
+  ...forgeAccounts,
   trusted: z
     .looseObject({
       senders: z.array(z.string()).default([]),
@@ -57,19 +59,9 @@ export class RepoConfigError extends Error {
   }
 }
 
-/**
- * The KV keys a clone URL's config may sit under: Albatros' standard base64
- * first, then URL-safe base64, whose key has no `/` that Consul would read as
- * a folder separator.
- */
-export function repoConfigKeys(prefix: string, cloneUrl: string): [standard: string, urlSafe: string] {
-  const encoded = Buffer.from(cloneUrl, "utf8");
-  return [`${prefix}/${encoded.toString("base64")}`, `${prefix}/${encoded.toString("base64url")}`];
-}
-
 /** Both keys are asked at once (a hook waits on one round trip, not two); the standard one wins when both exist. */
 export async function readRepoConfig(consul: Consul, prefix: string, cloneUrl: string): Promise<RepoConfig | undefined> {
-  const keys = [...new Set(repoConfigKeys(prefix, cloneUrl))];
+  const keys = [...new Set(consulKeys.repoConfig(prefix, cloneUrl))];
   const items = await Promise.all(keys.map((key) => consulCall(`GET kv ${key}`, () => consul.kv.get(key))));
   const found = items.findIndex((item) => Boolean(item?.Value));
   return found === -1 ? undefined : parseRepoConfig(keys[found]!, items[found]!.Value ?? "");
@@ -92,7 +84,7 @@ export function parseRepoConfig(key: string, text: string): RepoConfig {
 
 /** Stores a config under the URL-safe key, the form that never nests folders. */
 export async function writeRepoConfig(consul: Consul, prefix: string, cloneUrl: string, config: RepoConfigInput): Promise<string> {
-  const key = repoConfigKeys(prefix, cloneUrl)[1];
+  const key = consulKeys.repoConfig(prefix, cloneUrl)[1];
   await consulCall(`PUT kv ${key}`, () => consul.kv.set(key, JSON.stringify(config)));
   return key;
 }

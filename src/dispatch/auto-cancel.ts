@@ -4,8 +4,8 @@ import type { BuildRequest } from "../forge/build-request.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
-import { supersededKey } from "../report/report-build.js";
 import type { DispatchedBuild } from "./dispatch-builds.js";
+import { consulKeys } from "../consul/keys.js";
 
 export type AutoCancelDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; metrics: Metrics };
 
@@ -40,9 +40,9 @@ export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCance
     const stopped: string[] = [];
     for (const build of builds.filter((b) => b.created)) {
       const lineage = createHash("sha256").update(`${request.cloneUrl}\u0000${request.branch}\u0000${build.flavor}`).digest("hex");
-      const previous = await swapLatest(`${kvPrefix}/_petrel/latest/${lineage}`, { job: build.job, commit: request.commit });
+      const previous = await swapLatest(consulKeys.latest(kvPrefix, lineage), { job: build.job, commit: request.commit });
       if (!previous || !(await stillRunning(previous.job))) continue;
-      const key = supersededKey(kvPrefix, previous.job);
+      const key = consulKeys.superseded(kvPrefix, previous.job);
       await consulCall(`PUT kv ${key}`, () => consul.kv.set(key, request.commit));
       await nomad.jobs.stop(previous.job);
       metrics.cancels.inc({ reason: "superseded" });

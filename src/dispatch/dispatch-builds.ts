@@ -3,7 +3,7 @@ import type { BuildRequest } from "../forge/build-request.js";
 import type { Nomad } from "../nomad/client.js";
 import type { SingleUse } from "../single-use/single-use.js";
 import type { TrustDecision } from "../trust.js";
-import { toBuildMeta } from "./build-meta.js";
+import { toBuildMeta } from "../builds/build-meta.js";
 import { createBuilderMetaKeys, onlyKeys } from "./builder-meta-keys.js";
 import { createIdempotentDispatch } from "./idempotent-dispatch.js";
 import { createSecretsUrl } from "./secrets-url.js";
@@ -21,8 +21,11 @@ export type BuildDispatcherDeps = {
 export type DispatchOptions = {
   flavors: string[];
   trust: TrustDecision;
-  /** The forge's delivery id: a redelivery answers the builds it made the first time. */
-  delivery: string | undefined;
+  /**
+   * `key`: what a redelivery repeats, so it answers the builds the first
+   * delivery made; `id`: the forge's name for the delivery, kept in the meta.
+   */
+  delivery: { key: string; id?: string | undefined } | undefined;
 };
 
 /** One builder child per flavor, on the trusted or untrusted builder, with a secrets URL only when trusted. */
@@ -38,10 +41,10 @@ export function createBuildDispatcher({ nomad, singleUse, publicUrl, secretsTtlS
     return Promise.all(
       options.flavors.map(async (flavor) => {
         const builder = !options.trust.trusted && config.untrustedBuilder ? config.untrustedBuilder : builderOf(config, flavor);
-        const meta = toBuildMeta(request, flavor, options.trust, options.delivery);
+        const meta = toBuildMeta(request, flavor, options.trust, options.delivery && (options.delivery.id ?? options.delivery.key));
         const secrets = await secretsUrl(request, config, options.trust);
         if (secrets) meta.SECRETS_URL = secrets;
-        const token = options.delivery === undefined ? undefined : `${options.delivery}/${flavor}`;
+        const token = options.delivery === undefined ? undefined : `${options.delivery.key}/${flavor}`;
         const dispatched = await dispatchOnce(builder, onlyKeys(meta, await builderKeys(builder)), token);
         return { flavor, builder, ...dispatched };
       }),

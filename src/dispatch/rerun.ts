@@ -1,7 +1,7 @@
 import type { Consul } from "../consul/client.js";
 import { readRepoConfig, type RepoConfig } from "../consul/repo-config.js";
 import { decideTrust } from "../trust.js";
-import { fromBuildMeta } from "./build-meta.js";
+import { fromBuildMeta } from "../builds/build-meta.js";
 import type { DispatchBuilds } from "./dispatch-builds.js";
 
 export type RerunDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds };

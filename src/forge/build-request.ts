@@ -1,9 +1,9 @@
 /** What every forge's webhook is turned into; nothing downstream knows which forge it came from. */
-export type Forge = "gitea" | "gitlab";
+export type ForgeName = "gitea" | "gitlab";
 export type BuildEvent = "push" | "tag" | "pull_request";
 
 export type BuildRequest = {
-  forge: Forge;
+  forge: ForgeName;
   event: BuildEvent;
   /** The repository the hook is about: its config is looked up by this URL, and builds clone it. */
   cloneUrl: string;

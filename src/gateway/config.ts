@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { consulCall, type Consul } from "../consul/client.js";
+import { consulKeys } from "../consul/keys.js";
 
 /**
  * Gateway config in Consul KV: `<prefix>/pdus/<name>` and `<prefix>/duts/<name>`,
@@ -91,9 +92,6 @@ export class GatewayConfigError extends Error {
   }
 }
 
-export const pduKey = (prefix: string, pdu: string) => `${prefix}/pdus/${pdu}`;
-export const dutKey = (prefix: string, dut: string) => `${prefix}/duts/${dut}`;
-
 export function parseGatewayConfig<T>(schema: z.ZodType<T>, key: string, text: string): T {
   let json: unknown;
   try {
@@ -117,5 +115,5 @@ async function readKey<T>(consul: Consul, schema: z.ZodType<T>, key: string, wha
   return parseGatewayConfig(schema, key, item.Value);
 }
 
-export const readPduConfig = (consul: Consul, prefix: string, pdu: string) => readKey(consul, pduConfigSchema, pduKey(prefix, pdu), "PDU");
-export const readDutConfig = (consul: Consul, prefix: string, dut: string) => readKey(consul, dutConfigSchema, dutKey(prefix, dut), "DUT");
+export const readPduConfig = (consul: Consul, prefix: string, pdu: string) => readKey(consul, pduConfigSchema, consulKeys.pdu(prefix, pdu), "PDU");
+export const readDutConfig = (consul: Consul, prefix: string, dut: string) => readKey(consul, dutConfigSchema, consulKeys.dut(prefix, dut), "DUT");

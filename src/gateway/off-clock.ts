@@ -1,5 +1,6 @@
 import { consulCall, type Consul } from "../consul/client.js";
 import type { OffClock } from "./pdu/control.js";
+import { consulKeys } from "../consul/keys.js";
 
 /**
  * The minimum off time across processes: each `petrel pdu` job is its own
@@ -8,7 +9,7 @@ import type { OffClock } from "./pdu/control.js";
  * removed once it is on again.
  */
 export function consulOffClock(consul: Consul, prefix: string, pdu: string): OffClock {
-  const key = (outlet: number) => `${prefix}/pdu-off/${pdu}/${outlet}`;
+  const key = (outlet: number) => consulKeys.pduOff(prefix, pdu, outlet);
   return {
     async get(outlet) {
       const item = await consulCall(`GET kv ${key(outlet)}`, () => consul.kv.get(key(outlet)));

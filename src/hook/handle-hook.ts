@@ -4,14 +4,12 @@ import { NothingToApprove, type Approve } from "../approval/approve.js";
 import { type Consul } from "../consul/client.js";
 import { readRepoConfig, RepoConfigError, type RepoConfig } from "../consul/repo-config.js";
 import type { DispatchBuilds, DispatchedBuild } from "../dispatch/dispatch-builds.js";
-import { isApproval, isIgnored, type BuildRequest, type HookOutcome } from "../forge/build-request.js";
-import { deliveryId, deliveryKey } from "../forge/delivery.js";
-import { parseGiteaHook } from "../forge/gitea.js";
-import { parseGitlabHook } from "../forge/gitlab.js";
+import { isApproval, isIgnored, type BuildRequest } from "../forge/build-request.js";
+import { deliveryKey } from "./delivery-key.js";
 import { decideTrust, type TrustDecision } from "../trust.js";
 import { authenticateHook } from "./authenticate-hook.js";
 import { HookError } from "./hook-error.js";
-import { identifyHook, repositoryUrl, type HookSource } from "./identify.js";
+import { identifyHook, type HookSource } from "./identify.js";
 import { selectFlavors } from "./select-flavors.js";
 
 export type HookInput = {
@@ -38,11 +36,11 @@ export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals,
   return async function handleHook({ headers, body, query }: HookInput): Promise<HookResult> {
     const source = identifyHook(headers, query.token);
     const payload = parseJson(body);
-    const repo = repositoryUrl(source.forge, payload);
+    const repo = source.forge.repositoryUrl(payload);
     const config = await repoConfig(consul, kvPrefix, repo);
     authenticateHook(source, { headers, body, queryToken: query.token }, config);
 
-    const outcome = toOutcome(source, payload);
+    const outcome = source.forge.parse(source.event, payload);
     if (isIgnored(outcome)) {
       if (outcome.closes !== undefined) await approvals.drop({ cloneUrl: repo, branch: outcome.closes });
       return { outcome: "ignored", source, repo, reason: outcome.ignored };
@@ -65,8 +63,8 @@ export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals,
     if (!trust.trusted && !config.untrustedBuilder) {
       return { outcome: "awaiting", source, repo, config, approval: await approvals.wait(outcome, flavors, trust.reason) };
     }
-    const id = deliveryId(source.forge, headers);
-    const delivery = id === undefined ? undefined : deliveryKey(id, outcome);
+    const retryId = source.forge.eventOf(headers) === undefined ? undefined : source.forge.retryId({ headers, body });
+    const delivery = retryId === undefined ? undefined : { key: deliveryKey(retryId, outcome), id: source.forge.deliveryId(headers) };
     const builds = await dispatchBuilds(outcome, config, { flavors, trust, delivery });
     return { outcome: "dispatched", source, repo, config, request: outcome, trust, builds };
   };
@@ -90,8 +88,4 @@ async function repoConfig(consul: Consul, prefix: string, repo: string): Promise
     if (error instanceof RepoConfigError) throw new HookError(422, error.message);
     throw error;
   }
-}
-
-function toOutcome(source: HookSource, payload: unknown): HookOutcome {
-  return source.forge === "gitea" ? parseGiteaHook(source.event, payload) : parseGitlabHook(source.event, payload);
 }

@@ -6,6 +6,7 @@ import type { Consul } from "../consul/client.js";
 import { createApprovals } from "../approval/approvals.js";
 import { createApprove } from "../approval/approve.js";
 import { createBuildDispatcher } from "../dispatch/dispatch-builds.js";
+import { deliveryIdOf } from "../forge/forges.js";
 import { redactUrl, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.logger,
       // A forge's delivery id as request id puts one hook's lines together.
       serializers: { req: (req: { url: string }) => ({ ...req, url: redactUrl(req.url) }) },
-      genReqId: (req) => header(req.headers["x-gitea-delivery"]) ?? header(req.headers["x-gitlab-event-uuid"]) ?? randomUUID(),
+      genReqId: (req) => deliveryIdOf(req.headers) ?? randomUUID(),
     }),
   );
   const { config, nomad, consul } = deps;
@@ -65,8 +66,4 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound);
   app.use(errorHandler);
   return app;
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import { sameSecret } from "../forge/authenticate.js";
+import { sameSecret } from "../same-secret.js";
 
 /**
  * Operator routes want `Authorization: Bearer <PETREL_API_TOKEN>`, compared in

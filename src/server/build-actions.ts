@@ -1,7 +1,7 @@
 import { Router, type Request } from "express";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
-import { findBuild } from "../build/load-build.js";
+import { findBuild } from "../builds/load-build.js";
 import { requireApiToken } from "./bearer.js";
 
 export type BuildActionDeps = { nomad: Nomad; apiToken: string | undefined; metrics: Metrics; rerun: (builder: string, meta: Record<string, string>) => Promise<string> };

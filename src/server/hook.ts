@@ -1,6 +1,7 @@
 import express, { Router, type Request, type Response } from "express";
 import { createHookHandler, type HookHandlerDeps, type HookResult } from "../hook/handle-hook.js";
 import { HookError } from "../hook/hook-error.js";
+import { hookLabels } from "../hook/identify.js";
 import { header } from "../http-header.js";
 import { announceAwaiting, approvalUrl } from "../approval/announce.js";
 import { createAutoCancel, type AutoCancelDeps } from "../dispatch/auto-cancel.js";
@@ -30,11 +31,11 @@ export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps & { publicUrl:
       try {
         result = await handleHook({ headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), query: queryOf(req) });
       } catch (error) {
-        deps.metrics.hooks.inc({ ...metricLabels(req), outcome: refusalOutcome(error) });
+        deps.metrics.hooks.inc({ ...hookLabels(req.headers, queryOf(req).token), outcome: refusalOutcome(error) });
         req.log.warn({ problem: (error as Error).message }, "hook refused");
         throw error;
       }
-      deps.metrics.hooks.inc({ ...metricLabels(req), outcome: result.outcome });
+      deps.metrics.hooks.inc({ ...hookLabels(req.headers, queryOf(req).token), outcome: result.outcome });
       if (result.outcome === "ignored") {
         req.log.info({ repo: result.repo, event: result.source.event, reason: result.reason }, "hook ignored");
         res.status(202).json({ ignored: result.reason });
@@ -60,17 +61,6 @@ export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps & { publicUrl:
     },
   );
   return router;
-}
-
-const knownEvents = new Set(["push", "pull_request", "issue_comment", "create", "delete", "Push Hook", "Tag Push Hook", "Merge Request Hook", "Note Hook", "Service Hook"]);
-
-/** Label values a sender chooses are folded into a fixed set, so nobody can grow the metrics without bound. */
-function metricLabels(req: Request): { forge: string; event: string } {
-  const gitea = header(req.headers, "x-gitea-event");
-  const gitlab = header(req.headers, "x-gitlab-event");
-  const forge = gitea ? "gitea" : gitlab ? "gitlab" : typeof req.query.token === "string" ? "albatros" : "unknown";
-  const event = gitea ?? gitlab ?? (forge === "albatros" ? "push" : "unknown");
-  return { forge, event: knownEvents.has(event) ? event : "other" };
 }
 
 function refusalOutcome(error: unknown): string {

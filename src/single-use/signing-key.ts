@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { consulCall, type Consul } from "../consul/client.js";
+import { consulKeys } from "../consul/keys.js";
 
 /**
  * The HMAC key that signs single-use tokens, kept in Consul so every Petrel
@@ -7,7 +8,7 @@ import { consulCall, type Consul } from "../consul/client.js";
  * with a check-and-set on index 0; the others read what won.
  */
 export async function loadSigningKey(consul: Consul, prefix: string): Promise<Uint8Array> {
-  const key = `${prefix}/_petrel/single-use-key`;
+  const key = consulKeys.signingKey(prefix);
   const read = async () => {
     const item = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
     return item?.Value ? Buffer.from(item.Value, "base64") : undefined;

@@ -3,6 +3,7 @@ import { errors, jwtVerify, SignJWT } from "jose";
 import { consulCall, type Consul } from "../consul/client.js";
 import { SingleUseError } from "./errors.js";
 import { loadSigningKey } from "./signing-key.js";
+import { consulKeys } from "../consul/keys.js";
 
 export { SingleUseError };
 
@@ -63,7 +64,7 @@ export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: st
 
     async redeem(purpose, token) {
       const claims = await verifyFor(purpose, token);
-      const record = `${prefix}/_petrel/redeemed/${claims.jti}`;
+      const record = consulKeys.redeemed(prefix, claims.jti);
       const won = await consulCall(`PUT kv ${record}`, () =>
         consul.kv.set({ key: record, value: JSON.stringify({ purpose, redeemedAt: new Date().toISOString(), expires: claims.exp }), cas: 0 }),
       );

@@ -104,6 +104,10 @@ export class GiteaClient {
     return this.call("POST", `/repos/${owner}/${repo}/pulls`, { head, base, title });
   }
 
+  closePullRequest(owner: string, repo: string, index: number): Promise<GiteaPullRequest> {
+    return this.call("PATCH", `/repos/${owner}/${repo}/pulls/${index}`, { state: "closed" });
+  }
+
   /** A comment on an issue or pull request, as this user. */
   comment(owner: string, repo: string, index: number, body: string): Promise<{ id: number }> {
     return this.call("POST", `/repos/${owner}/${repo}/issues/${index}/comments`, { body });

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { createMetrics } from "../../src/metrics.js";
-import { repoConfigKeys, writeRepoConfig } from "../../src/consul/repo-config.js";
+import { writeRepoConfig } from "../../src/consul/repo-config.js";
+import { consulKeys } from "../../src/consul/keys.js";
 import { startReporter, type Reporter } from "../../src/report/reporter.js";
 import { childrenOf, registerBuilder } from "../cluster/builder.js";
 import { waitUntil } from "../cluster/wait.js";
@@ -144,7 +145,7 @@ describe("POST /build/cancel and /build/rerun", () => {
 
     const removed = await repoWith();
     const orphan = await push(removed, sha("d"));
-    for (const key of repoConfigKeys("petrel-test", removed)) await consul.kv.del(key);
+    for (const key of consulKeys.repoConfig("petrel-test", removed)) await consul.kv.del(key);
     const again = await call("rerun", orphan);
     expect(again.status).toBe(201);
     const orphanMeta = (await nomad.jobs.get(((await again.json()) as { job: string }).job)).Meta!;

@@ -4,7 +4,8 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { dutKey, pduConfigSchema, pduKey } from "../../src/gateway/config.js";
+import { pduConfigSchema } from "../../src/gateway/config.js";
+import { consulKeys } from "../../src/consul/keys.js";
 import { createPdu } from "../../src/gateway/pdu/create-pdu.js";
 import { createRunDir } from "../cluster/run-dir.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
@@ -38,8 +39,8 @@ async function board(scenario: Scenario, name = `board-${scenario}`) {
   const dir = run.sub(name);
   const boots = join(dir, "boots");
   const pdu = { driver: "virtual", command: [process.execPath, boardScript, pty.board, scenario, boots], outlets: 1, stateDir: dir, minOffMs: 100 };
-  await consul.kv.set(pduKey(config.kvPrefix, name), JSON.stringify(pdu));
-  await consul.kv.set(dutKey(config.kvPrefix, name), JSON.stringify({
+  await consul.kv.set(consulKeys.pdu(config.kvPrefix, name), JSON.stringify(pdu));
+  await consul.kv.set(consulKeys.dut(config.kvPrefix, name), JSON.stringify({
     pdu: name,
     outlet: 1,
     console: { serial: pty.dut, baud: 115200 },
@@ -109,7 +110,7 @@ describe("petrel dut with a virtual PDU, a fake board and a socat pty", () => {
 
   it("boots again when a watchdog expires, long before the silence timeout", async () => {
     const dut = await board("hang", "board-watchdog");
-    const key = dutKey(config.kvPrefix, dut.name);
+    const key = consulKeys.dut(config.kvPrefix, dut.name);
     const stored = JSON.parse(String((await consul.kv.get(key))!.Value)) as Record<string, unknown>;
     await consul.kv.set(key, JSON.stringify({ ...stored, watchdogs: { kernel: { start: "^Starting kernel", reset: "^Linux version", timeoutMs: 400 } } }));
     const result = await petrelDut(dut.name);
@@ -125,7 +126,7 @@ describe("petrel dut with a virtual PDU, a fake board and a socat pty", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const dut = await board("silent", "board-tcp");
-    const key = dutKey(config.kvPrefix, dut.name);
+    const key = consulKeys.dut(config.kvPrefix, dut.name);
     const stored = JSON.parse(String((await consul.kv.get(key))!.Value)) as Record<string, unknown>;
     await consul.kv.set(key, JSON.stringify({ ...stored, console: { tcp: { host: "127.0.0.1", port: (server.address() as AddressInfo).port } }, markers: { success: "^petrel-test: PASS" } }));
     const result = await petrelDut(dut.name);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { pduKey } from "../../src/gateway/config.js";
+import { consulKeys } from "../../src/consul/keys.js";
 import { createRunDir } from "../cluster/run-dir.js";
 import { startSnmpd, type RunningSnmpd } from "../cluster/snmpd.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
@@ -19,8 +19,8 @@ let petrel: TestPetrel;
 
 beforeAll(async () => {
   snmpd = await startSnmpd(run, "spdu", 4);
-  await consul.kv.set(pduKey(prefix, "lab-apc"), JSON.stringify({ driver: "apc", host: snmpd.host, port: snmpd.port, minOffMs: 0 }));
-  await consul.kv.set(pduKey(prefix, "lab-broken"), JSON.stringify({ driver: "apc", host: snmpd.host, port: 0 }));
+  await consul.kv.set(consulKeys.pdu(prefix, "lab-apc"), JSON.stringify({ driver: "apc", host: snmpd.host, port: snmpd.port, minOffMs: 0 }));
+  await consul.kv.set(consulKeys.pdu(prefix, "lab-broken"), JSON.stringify({ driver: "apc", host: snmpd.host, port: 0 }));
   // The job keeps its default constraint: the test cluster's client is of node class gateway.
   const job = await nomad.jobs.parse(readFileSync(repoFile("hcl/pdu.hcl"), "utf8"), {
     command: repoFile("node_modules/.bin/tsx"),

@@ -86,7 +86,7 @@ describe("Gitea → Petrel → Nomad", () => {
       EVENT: "push",
       TRUSTED: "true",
       // Gitea's delivery id, and which event to which repository it carried.
-      DELIVERY: expect.stringMatching(/^[0-9a-f-]{36}\/[0-9a-f]{16}$/) as unknown,
+      DELIVERY: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) as unknown,
     });
     // Whoever reads the URL from Nomad has a copy that opens nothing: only that build's executor can redeem it.
     const copied = await fetch(child!.meta.SECRETS_URL!);

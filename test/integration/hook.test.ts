@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consulCall } from "../../src/consul/client.js";
-import { repoConfigKeys, writeRepoConfig, type RepoConfigInput } from "../../src/consul/repo-config.js";
+import { writeRepoConfig, type RepoConfigInput } from "../../src/consul/repo-config.js";
+import { consulKeys } from "../../src/consul/keys.js";
 import { childrenOf, registerBuilder } from "../cluster/builder.js";
 import { freePorts } from "../cluster/ports.js";
 import { clusterClients } from "../support/clients.js";
@@ -40,7 +41,7 @@ describe("POST /hook, Albatros' form", () => {
     const url = `https://git.example.org/team/${randomUUID()}.git`;
     // Albatros' own key (standard base64) and JSON, untouched by Petrel.
     const albatrosConfig = { hook: { token }, trusted: { senders: ["alice"] }, inject: injected, builder };
-    await consulCall("put", () => consul.kv.set(repoConfigKeys(prefix, url)[0], JSON.stringify(albatrosConfig)));
+    await consulCall("put", () => consul.kv.set(consulKeys.repoConfig(prefix, url)[0], JSON.stringify(albatrosConfig)));
     const answer = await sendHook(petrel.url, { payload: giteaPush({ cloneUrl: url, after: "1".repeat(40) }), query: { token, flavor: "arm64" } });
     expect(answer.status).toBe(200);
     expect(answer.type).toMatch(/^text\/plain/);
@@ -171,7 +172,7 @@ describe("POST /hook refusals", () => {
 
   it("names the field of an invalid repo config, and logs it", async () => {
     const url = `https://git.example.org/team/${randomUUID()}.git`;
-    await consulCall("put", () => consul.kv.set(repoConfigKeys(prefix, url)[1], JSON.stringify({ hook: { secret }, flavors: { push: "default" } })));
+    await consulCall("put", () => consul.kv.set(consulKeys.repoConfig(prefix, url)[1], JSON.stringify({ hook: { secret }, flavors: { push: "default" } })));
     const answer = await sendHook(petrel.url, { forge: "gitea", secret, payload: giteaPush({ cloneUrl: url }) });
     expect(answer.status).toBe(422);
     expect(answer.json().error).toContain("flavors.push");
@@ -222,6 +223,15 @@ describe("redeliveries", () => {
     const again = (await sendHook(petrel.url, hook)).json().builds as { job: string; created: boolean }[];
     expect(again[0]?.job).toBe(first[0]?.job);
     expect([first[0]?.created, again[0]?.created]).toEqual([true, false]);
+  });
+
+  it("takes a replay from Gitea's UI (the same body under a new X-Gitea-Delivery) for a redelivery", async () => {
+    const url = await repoWith();
+    const replay = () => sendHook(petrel.url, { forge: "gitea", secret, delivery: randomUUID(), payload: giteaPush({ cloneUrl: url }) });
+    const [first, again] = [(await replay()).json().builds, (await replay()).json().builds] as { job: string; created: boolean }[][];
+    expect(again![0]?.job).toBe(first![0]?.job);
+    expect([first![0]?.created, again![0]?.created]).toEqual([true, false]);
+    expect((await childrenOf(nomad, builder)).filter((child) => child.meta.REPO_URL === url)).toHaveLength(1);
   });
 
   it("takes GitLab's Resend request (same Idempotency-Key, fresh UUIDs) for a redelivery", async () => {

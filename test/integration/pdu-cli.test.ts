@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { pduKey, type PduConfigInput } from "../../src/gateway/config.js";
+import type { PduConfigInput } from "../../src/gateway/config.js";
+import { consulKeys } from "../../src/consul/keys.js";
 import { freePorts } from "../cluster/ports.js";
 import { createRunDir } from "../cluster/run-dir.js";
 import { startSnmpd, type RunningSnmpd } from "../cluster/snmpd.js";
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 async function putPdu(name: string, pdu: PduConfigInput | string): Promise<void> {
-  await consul.kv.set(pduKey(config.kvPrefix, name), typeof pdu === "string" ? pdu : JSON.stringify(pdu));
+  await consul.kv.set(consulKeys.pdu(config.kvPrefix, name), typeof pdu === "string" ? pdu : JSON.stringify(pdu));
 }
 
 function petrel(args: string[], env: Record<string, string> = {}) {

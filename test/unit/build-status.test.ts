@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { toBuildStatus } from "../../src/build/build-status.js";
-import { formatAge } from "../../src/build/format.js";
-import { toBuildState } from "../../src/report/build-state.js";
+import { toBuildStatus } from "../../src/builds/build-status.js";
+import { formatAge } from "../../src/builds/format.js";
+import { toBuildState } from "../../src/builds/build-state.js";
 import type { AllocationStub, TaskState } from "../../src/nomad/types.js";
 
 const pendingTask: TaskState = { State: "pending", Failed: false, Events: [], StartedAt: "0001-01-01T00:00:00Z" };

@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseRepoConfig, repoConfigKeys, RepoConfigError } from "../../src/consul/repo-config.js";
+import { consulKeys } from "../../src/consul/keys.js";
+import { parseRepoConfig, RepoConfigError } from "../../src/consul/repo-config.js";
 
 describe("repo config keys", () => {
   it("are Albatros' standard base64 of the clone URL, then its URL-safe form", () => {
     // Chosen so the standard encoding holds a '/', which Consul reads as a folder.
     const url = "https://git.example.org/team/wid?t.git";
-    const [standard, urlSafe] = repoConfigKeys("albatros", url);
+    const [standard, urlSafe] = consulKeys.repoConfig("albatros", url);
     expect(standard).toBe(`albatros/${Buffer.from(url).toString("base64")}`);
     expect(standard.slice("albatros/".length)).toContain("/");
     expect(urlSafe).toBe(`albatros/${Buffer.from(url).toString("base64url")}`);

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import type { IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
+import { recogniseHook } from "../../src/forge/forges.js";
 import type { BuildRequest } from "../../src/forge/build-request.js";
 import { decideTrust } from "../../src/trust.js";
 
@@ -83,5 +86,16 @@ describe("decideTrust", () => {
     expect(decideTrust({ ...push, event: "tag", branch: "refs/tags/v1.2" }, guarded).trusted).toBe(true);
     expect(decideTrust({ ...push, event: "tag", branch: "refs/tags/nightly" }, guarded)).toEqual({ trusted: false, reason: "tag nightly matches no trusted.tags pattern" });
     expect(decideTrust({ ...pullRequest(false, "alice"), pullRequest: { number: 7, fromFork: false, author: "alice", targetBranch: "wip" } }, guarded).trusted).toBe(false);
+  });
+
+  it("tells a pull request inside a forked repository from one out of a fork, as Gitea really sends them", () => {
+    const parse = (file: string) => {
+      const { headers, payload } = JSON.parse(readFileSync(new URL(`../fixtures/webhooks/gitea/${file}`, import.meta.url), "utf8")) as { headers: IncomingHttpHeaders; payload: unknown };
+      const source = recogniseHook(headers, false)!;
+      return source.forge.parse(source.event, payload) as BuildRequest;
+    };
+    expect(decideTrust(parse("pull_request_inside_fork_opened.json"), { senders: [] }).reason).toBe("pull request #1 comes from this repository and its author bob is not a trusted sender");
+    expect(decideTrust(parse("pull_request_from_fork_opened.json"), { senders: [] }).reason).toBe("pull request #1 comes from a fork and its author bob is not a trusted sender");
+    expect(decideTrust(parse("pull_request_inside_fork_opened.json"), { senders: ["bob"] })).toEqual({ trusted: true, reason: "pull request #1 by trusted bob" });
   });
 });

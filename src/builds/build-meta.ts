@@ -1,4 +1,5 @@
 import type { BuildRequest } from "../forge/build-request.js";
+import { forgeNamed } from "../forge/forges.js";
 import type { TrustDecision } from "../trust.js";
 
 /**
@@ -38,7 +39,7 @@ export function toBuildMeta(request: BuildRequest, flavor: string, trust: TrustD
  * that takes only the Albatros keys) leaves nobody to trust.
  */
 export function fromBuildMeta(meta: Readonly<Record<string, string | undefined>>): BuildRequest {
-  const forge = meta.FORGE === "gitlab" ? "gitlab" : "gitea";
+  const forge = forgeNamed(meta.FORGE).name;
   const event = meta.EVENT === "tag" || meta.EVENT === "pull_request" ? meta.EVENT : "push";
   const number = Number(meta.PR);
   return {
@@ -55,6 +56,9 @@ export function fromBuildMeta(meta: Readonly<Record<string, string | undefined>>
       : {}),
   };
 }
+
+/** The meta every build has, whatever dispatched it (the Albatros contract's own keys); the missing ones. */
+export const missingBuildMeta = (meta: Readonly<Record<string, string | undefined>>): string[] => ["REPO_URL", "COMMIT"].filter((key) => !meta[key]);
 
 /** Petrel's optional keys, as the builder job must list them in `meta_optional`. */
 export const petrelMetaKeys = ["SECRETS_URL", "FORGE", "FORGE_URL", "FORGE_REPO", "STATUS_CONTEXT", "SENDER", "DELIVERY", "EVENT", "PR", "PR_AUTHOR", "PR_TARGET", "TRUSTED", "TRUST_REASON"];

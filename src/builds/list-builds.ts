@@ -1,6 +1,6 @@
 import type { Nomad } from "../nomad/client.js";
 import type { JobListStub } from "../nomad/types.js";
-import { toBuildState, type BuildStateName } from "../report/build-state.js";
+import { toBuildState, type BuildStateName } from "./build-state.js";
 
 export type BuildSummary = {
   job: string;

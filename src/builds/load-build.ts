@@ -1,5 +1,6 @@
 import type { Nomad } from "../nomad/client.js";
 import type { AllocationStub, JobSummary } from "../nomad/types.js";
+import { missingBuildMeta } from "./build-meta.js";
 
 /** No such job in Nomad (never dispatched, or garbage-collected since). */
 export class BuildNotFoundError extends Error {
@@ -38,26 +39,6 @@ export async function findBuild(nomad: Nomad, jobId: string): Promise<JobSummary
 
 export function checkIsBuild(job: JobSummary): void {
   if (!job.ParentID) throw new NotABuildError(job.ID, "it was not dispatched from a parameterized builder job");
-  const meta = job.Meta ?? {};
-  const missing = ["REPO_URL", "COMMIT"].filter((key) => !meta[key]);
+  const missing = missingBuildMeta(job.Meta ?? {});
   if (missing.length > 0) throw new NotABuildError(job.ID, `its meta has no ${missing.join(" or ")}`);
-}
-
-/** The allocation that speaks for the build: the newest one Nomad made for it. */
-export function latestAllocation(allocations: AllocationStub[]): AllocationStub | undefined {
-  return allocations.reduce<AllocationStub | undefined>(
-    (latest, alloc) => (latest === undefined || alloc.CreateIndex > latest.CreateIndex ? alloc : latest),
-    undefined,
-  );
-}
-
-/**
- * The task whose log is the build's: the one asked for, else the builder
- * contract's `executor`, else the only task of a job that has one (gateway jobs).
- */
-export function resolveTask(alloc: AllocationStub | undefined, requested: string | undefined): string {
-  if (requested !== undefined) return requested;
-  const names = Object.keys(alloc?.TaskStates ?? {});
-  if (names.length === 1 && names[0] !== "executor") return names[0]!;
-  return "executor";
 }

@@ -1,6 +1,7 @@
 import type { AllocationStub, JobSummary, TaskState } from "../nomad/types.js";
-import { isFinal, toBuildState, type BuildStateName } from "../report/build-state.js";
-import { latestAllocation, resolveTask, type LoadedBuild } from "./load-build.js";
+import { exitCodeOf, latestAllocation, resolveTask } from "./allocation.js";
+import { isFinal, toBuildState, type BuildStateName } from "./build-state.js";
+import type { LoadedBuild } from "./load-build.js";
 
 export type TaskView = { state: TaskState["State"]; failed: boolean; exitCode: number | null; startedAt: string | null; finishedAt: string | null };
 
@@ -62,15 +63,10 @@ function toTaskView(state: TaskState): TaskView {
   return {
     state: state.State,
     failed: state.Failed,
-    exitCode: exitCodeOf(state),
+    exitCode: exitCodeOf(state) ?? null,
     startedAt: toTime(state.StartedAt),
     finishedAt: state.State === "dead" ? toTime(state.FinishedAt) : null,
   };
-}
-
-function exitCodeOf(state: TaskState | undefined): number | null {
-  const terminated = (state?.Events ?? []).filter((event) => event.Type === "Terminated").at(-1);
-  return terminated?.ExitCode ?? null;
 }
 
 /** Nomad writes Go's zero time for "not yet". */

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { sameSecret, validSignature } from "../../src/forge/authenticate.js";
+import { validSignature } from "../../src/forge/signature.js";
+import { sameSecret } from "../../src/same-secret.js";
 
 const body = Buffer.from('{"ref":"refs/heads/main"}');
 const sign = (secret: string, bytes: Buffer) => createHmac("sha256", secret).update(bytes).digest("hex");

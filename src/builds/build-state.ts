@@ -1,6 +1,9 @@
-import type { AllocationStub, TaskState } from "../nomad/types.js";
+import type { AllocationStub, JobSummary, TaskState } from "../nomad/types.js";
+import type { StatusState } from "../forge/forge.js";
+import { exitCodeOf, latestAllocation } from "./allocation.js";
 
-export type BuildStateName = "pending" | "running" | "success" | "failure" | "error" | "canceled";
+/** A build's state is what its commit status says. */
+export type BuildStateName = StatusState;
 export type BuildState = { state: BuildStateName; description: string };
 
 /** Later states outrank earlier ones: a report never goes back from final to running. */
@@ -13,8 +16,8 @@ export const isFinal = (state: BuildStateName) => stateRank[state] === 2;
  * failure; a build that never got to run its script is an error of the
  * infrastructure; a stopped job is canceled.
  */
-export function toBuildState(job: { Status: string; Stop?: boolean }, allocations: AllocationStub[], task = "executor"): BuildState {
-  const alloc = [...allocations].sort((a, b) => b.CreateIndex - a.CreateIndex)[0];
+export function toBuildState(job: Pick<JobSummary, "Status" | "Stop">, allocations: AllocationStub[], task = "executor"): BuildState {
+  const alloc = latestAllocation(allocations);
   if (job.Stop) return { state: "canceled", description: "canceled" };
   if (!alloc) return job.Status === "dead" ? { state: "error", description: "infrastructure error: the build was never placed" } : { state: "pending", description: "waiting for a node" };
   const taskState = alloc.TaskStates?.[task];
@@ -36,11 +39,6 @@ export function toBuildState(job: { Status: string; Stop?: boolean }, allocation
     default:
       return { state: "error", description: `infrastructure error: allocation ${alloc.ClientStatus}` };
   }
-}
-
-function exitCodeOf(task: TaskState | undefined): number | undefined {
-  const terminated = [...(task?.Events ?? [])].reverse().find((event) => event.Type === "Terminated");
-  return terminated?.ExitCode;
 }
 
 function lastMessage(task: TaskState | undefined): string | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HookPayloadError } from "../../src/forge/build-request.js";
-import { parseGitlabHook } from "../../src/forge/gitlab.js";
+import { parseGitlabHook } from "../../src/forge/gitlab-payload.js";
 import { gitlabMergeRequest, gitlabNote, gitlabPush } from "../support/payloads.js";
 
 const cloneUrl = "https://gitlab.example.org/group/widget.git";
@@ -47,6 +47,19 @@ describe("parseGitlabHook", () => {
   ])("ignores %s that must not build (%#)", (event, payload, reason) => {
     expect(parseGitlabHook(event, payload)).toHaveProperty("ignored");
     expect((parseGitlabHook(event, payload) as { ignored: string }).ignored).toContain(reason);
+  });
+
+  it("takes a merge request from an older GitLab whose user has no id, with nobody named its author", () => {
+    const payload = gitlabMergeRequest({ cloneUrl });
+    const user: Partial<typeof payload.user> = { ...payload.user };
+    delete user.id;
+    expect(parseGitlabHook("Merge Request Hook", { ...payload, user })).toMatchObject({ sender: payload.user.username, pullRequest: { author: undefined } });
+  });
+
+  it("refuses a push without the pusher's username, naming the field and why", () => {
+    const payload: Partial<ReturnType<typeof gitlabPush>> = gitlabPush({ cloneUrl, kind: "tag_push" });
+    delete payload.user_username;
+    expect(() => parseGitlabHook("Tag Push Hook", payload)).toThrow("gitlab tag push: user_username: missing: Petrel decides trust by the pusher's username");
   });
 
   it("refuses a malformed merge request naming the field", () => {

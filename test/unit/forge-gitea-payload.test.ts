@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HookPayloadError } from "../../src/forge/build-request.js";
-import { parseGiteaHook } from "../../src/forge/gitea.js";
+import { parseGiteaHook } from "../../src/forge/gitea-payload.js";
 import { giteaComment, giteaPullRequest, giteaPush } from "../support/payloads.js";
 
 const cloneUrl = "https://git.example.org/team/widget.git";

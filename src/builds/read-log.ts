@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 import type { Nomad } from "../nomad/client.js";
 import type { TaskState } from "../nomad/types.js";
 import { UpstreamError } from "../upstream-error.js";
-import { latestAllocation, resolveTask } from "./load-build.js";
+import { latestAllocation, resolveTask } from "./allocation.js";
 import { createTaskEnd, isOver, type TaskEnd } from "./task-end.js";
 
 export type ReadLogOptions = {
