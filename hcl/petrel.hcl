@@ -55,6 +55,12 @@ variable "public_url" {
   description = "Public base URL of Petrel, for links to builds; empty means the allocation's address."
 }
 
+variable "replicas" {
+  type        = number
+  default     = 1
+  description = "How many Petrels serve; more than one needs public_url: an address in front of all of them (a balancer, a Consul service name)."
+}
+
 variable "datacenters" {
   type    = list(string)
   default = ["*"]
@@ -66,7 +72,7 @@ job "petrel" {
 
   group "petrel" {
     # Petrel keeps no state: any number of instances can serve side by side.
-    count = 1
+    count = var.replicas
 
     network {
       port "http" {}

@@ -25,6 +25,8 @@ export type Config = Readonly<{
   tls?: Readonly<{ dir: string; cert?: string; key?: string; ca?: string }>;
   /** Log streams open at once; each followed one holds two of the Nomad connections Petrel shares. */
   maxLogStreams: number;
+  /** Seconds between sweeps of Petrel's Consul keys that no longer matter. */
+  sweepIntervalSeconds: number;
   nomad: Readonly<{
     addr: string;
     token?: string;
@@ -120,6 +122,7 @@ export function readConfig(env: Env = process.env): Config {
     secretsTtlSeconds: read(env, "PETREL_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(10, "expected at least 10 seconds").max(86_400, "expected at most 86400 seconds (a day)")) ?? 1800,
     bootSecretsTtlSeconds: read(env, "PETREL_BOOT_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(5, "expected at least 5 seconds").max(3600, "expected at most 3600 seconds")) ?? 60,
     ...optional("tls", tls),
+    sweepIntervalSeconds: read(env, "PETREL_SWEEP_INTERVAL", z.coerce.number("expected whole seconds").int("expected whole seconds").min(1, "expected at least 1 second")) ?? 600,
     maxLogStreams: read(env, "PETREL_MAX_LOG_STREAMS", z.coerce.number("expected a whole number").int("expected a whole number").min(1, "expected at least 1").max(14, "expected at most 14 (two Nomad connections each, of 32 shared)")) ?? 8,
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {
@@ -139,7 +142,11 @@ export function readConfig(env: Env = process.env): Config {
 }
 
 function readListenerTls(env: Env): Config["tls"] {
-  if (!(read(env, "PETREL_TLS", boolean) ?? false)) return undefined;
+  if (!(read(env, "PETREL_TLS", boolean) ?? false)) {
+    const stray = ["PETREL_TLS_CERT", "PETREL_TLS_KEY", "PETREL_TLS_CA"].filter((name) => env[name]);
+    if (stray.length > 0) throw new ConfigError("PETREL_TLS", `is off, yet ${stray.join(", ")} ${stray.length > 1 ? "are" : "is"} set: set PETREL_TLS=true to serve HTTPS with them`);
+    return undefined;
+  }
   const files = {
     ...optional("cert", readPem(env, "PETREL_TLS_CERT")),
     ...optional("key", readPem(env, "PETREL_TLS_KEY")),
@@ -147,6 +154,7 @@ function readListenerTls(env: Env): Config["tls"] {
   };
   if ((files.cert === undefined) !== (files.key === undefined)) throw new ConfigError(files.cert === undefined ? "PETREL_TLS_CERT" : "PETREL_TLS_KEY", "PETREL_TLS_CERT and PETREL_TLS_KEY go together");
   if (files.cert !== undefined && files.ca === undefined) throw new ConfigError("PETREL_TLS_CA", "is required with PETREL_TLS_CERT: it verifies client certificates");
+  if (files.ca !== undefined && files.cert === undefined) throw new ConfigError("PETREL_TLS_CERT", "and PETREL_TLS_KEY are required with PETREL_TLS_CA: without them Petrel would make its own certificate and ignore the CA");
   return { dir: env.PETREL_TLS_DIR || "petrel-tls", ...files };
 }
 

@@ -1,5 +1,6 @@
 import type { AllocationStub, JobSummary, TaskState } from "../nomad/types.js";
 import type { StatusState } from "../forge/forge.js";
+import { execExitCodes } from "../executor/exec-failure.js";
 import { exitCodeOf, latestAllocation } from "./allocation.js";
 
 /** A build's state is what its commit status says. */
@@ -30,7 +31,7 @@ export function toBuildState(job: Pick<JobSummary, "Status" | "Stop">, allocatio
       return { state: "success", description: "exit code 0" };
     case "failed": {
       const exitCode = exitCodeOf(taskState);
-      if (exitCode !== undefined && exitCode !== 0) return { state: "failure", description: `exit code ${exitCode}` };
+      if (exitCode !== undefined && exitCode !== 0) return (task === "executor" && executorEnd(exitCode, taskState)) || { state: "failure", description: `exit code ${exitCode}` };
       // The builder's checkout task failed, so the script never ran: the commit could not be had.
       const checkoutCode = exitCodeOf(alloc.TaskStates?.checkout);
       if (checkoutCode !== undefined && checkoutCode !== 0) return { state: "error", description: `checkout failed: exit code ${checkoutCode}` };
@@ -38,6 +39,30 @@ export function toBuildState(job: Pick<JobSummary, "Status" | "Stop">, allocatio
     }
     default:
       return { state: "error", description: `infrastructure error: allocation ${alloc.ClientStatus}` };
+  }
+}
+
+/**
+ * What `petrel exec` says with its own exit codes (executor/exec-failure.ts):
+ * why the script never ran, which is the node's or the repository's setup and
+ * not the script's verdict, or that the script ran out of time.
+ */
+function executorEnd(exitCode: number, task: TaskState | undefined): BuildState | undefined {
+  switch (exitCode) {
+    case execExitCodes.usage:
+      return { state: "error", description: "infrastructure error: the builder's environment is invalid" };
+    case execExitCodes.noScript:
+      return { state: "error", description: "error: the commit has no executable .albatros" };
+    case execExitCodes.checkout:
+      return { state: "error", description: "infrastructure error: checkout failed" };
+    case execExitCodes.secrets:
+      return { state: "error", description: "infrastructure error: the secrets URL was refused or unreachable" };
+    case execExitCodes.timeout: {
+      const ran = task?.StartedAt && task.FinishedAt ? Math.round((Date.parse(task.FinishedAt) - Date.parse(task.StartedAt)) / 1000) : undefined;
+      return { state: "failure", description: ran === undefined ? "timed out" : `timed out after ${ran} s` };
+    }
+    default:
+      return undefined;
   }
 }
 

@@ -7,13 +7,17 @@ import { consulKeys } from "./keys.js";
  * of its client certificate>`: what its iPXE script boots, the kernel
  * arguments only a one-time URL hands out, and files for that gateway alone.
  */
+// Each value becomes an iPXE `set` line: a control character (a newline) would add commands to the script.
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const oneLine = /^[^\x00-\x1f\x7f]*$/;
+const scriptUrl = z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, "must be a URL (http://, https://, tftp://…) without spaces or control characters");
+
 export const gatewayConfigSchema = z.looseObject({
-  name: z.string().min(1).optional(),
-  kernel: z.url(),
-  initrd: z.url().optional(),
+  name: z.string().min(1).regex(oneLine, "must be one line without control characters").optional(),
+  kernel: scriptUrl,
+  initrd: scriptUrl.optional(),
   /** Public kernel arguments, e.g. boot2container's `b2c.container=…`. */
-  // One line: it becomes an iPXE `set` line, and a newline would add commands to the script.
-  args: z.string().regex(/^[^\r\n]*$/, "must be one line").default(""),
+  args: z.string().regex(oneLine, "must be one line without control characters").default(""),
   /** Secret kernel arguments (`b2c.minio=…`), served once through `${secrets_url}`. */
   secretArgs: z.string().default(""),
   /** The iPXE script after Petrel's `set` lines; iPXE expands `${kernel}`, `${initrd}`, `${args}`, `${secrets_url}`. */

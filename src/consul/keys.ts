@@ -5,6 +5,9 @@
  */
 const b64url = (value: string) => Buffer.from(value, "utf8").toString("base64url");
 
+/** The job a `reported` or `superseded` key is about. */
+export const jobOfKey = (key: string) => Buffer.from(key.slice(key.lastIndexOf("/") + 1), "base64url").toString("utf8");
+
 export const consulKeys = {
   /**
    * A repository's config (operator; `consul/repo-config.ts`): Albatros'
@@ -26,6 +29,8 @@ export const consulKeys = {
   signingKey: (prefix: string) => `${prefix}/_petrel/single-use-key`,
   /** A single-use token that was redeemed, by its id (`single-use/single-use.ts`). */
   redeemed: (prefix: string, tokenId: string) => `${prefix}/_petrel/redeemed/${tokenId}`,
+  /** The folders swept of keys that no longer matter (`janitor.ts`). */
+  folder: (prefix: string, name: "redeemed" | "reported" | "superseded" | "latest") => `${prefix}/_petrel/${name}/`,
   /** The last commit status posted for a build (`report/report-build.ts`). */
   reported: (prefix: string, job: string) => `${prefix}/_petrel/reported/${b64url(job)}`,
   /** The commit that superseded a canceled build (`dispatch/auto-cancel.ts`). */

@@ -6,6 +6,7 @@ import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import type { DispatchedBuild } from "./dispatch-builds.js";
 import { consulKeys } from "../consul/keys.js";
+import type { KvEntry } from "../consul/sweep-keys.js";
 
 export type AutoCancelDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; metrics: Metrics };
 
@@ -51,4 +52,14 @@ export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCance
     }
     return stopped;
   };
+}
+
+/** The latest build of a branch can go once it runs no more: a newer build would have nothing to stop. */
+export function latestOver(entry: KvEntry, running: ReadonlySet<string>): boolean {
+  try {
+    const { job } = JSON.parse(entry.Value ?? "") as Partial<Latest>;
+    return typeof job === "string" && !running.has(job);
+  } catch {
+    return false;
+  }
 }

@@ -16,6 +16,8 @@ const execEnvSchema = z.object({
   PETREL_GCROOTS: z.string().min(1).default("/nix/var/nix/gcroots/petrel"),
   /** NIX_REMOTE of a build that is not trusted (an approved one), when the node has a daemon for them. */
   PETREL_UNTRUSTED_NIX_REMOTE: z.string().min(1).optional(),
+  /** Seconds to keep asking an unreachable (or restarting, 5xx) Petrel for the secrets before giving up. */
+  PETREL_SECRETS_WAIT: z.coerce.number().int().nonnegative().default(600),
   /** Seconds the build script may run; 0 means no limit. */
   PETREL_EXEC_TIMEOUT: z.coerce.number().int().nonnegative().default(0),
   /** Where the work tree and the secrets file go: the task's own folders under Nomad. */

@@ -20,7 +20,7 @@ export async function runExec(env: Env, log: (line: string) => void): Promise<nu
   const config = parseExecEnv(env);
   const taskDir = config.NOMAD_TASK_DIR ?? tmpdir();
   log(`petrel: building ${redactUrl(config.REPO_URL)} at ${config.COMMIT} (branch ${config.BRANCH}, flavor ${config.FLAVOR})`);
-  const secrets = config.SECRETS_URL ? await redeemSecrets(config.SECRETS_URL, config.NOMAD_SECRETS_DIR ?? taskDir) : undefined;
+  const secrets = config.SECRETS_URL ? await redeemSecrets(config.SECRETS_URL, config.NOMAD_SECRETS_DIR ?? taskDir, { waitSeconds: config.PETREL_SECRETS_WAIT, log }) : undefined;
   try {
     const scratch = mkdtempSync(join(taskDir, "petrel-build-"));
     const workTree = join(scratch, "src");

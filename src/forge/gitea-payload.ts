@@ -1,25 +1,25 @@
 import { z } from "zod";
 import { approvalPhrase, asksForApproval, isDeletion, type HookOutcome } from "./build-request.js";
-import { commitId, forgeBase, parsePayload, sameRepository } from "./parse-payload.js";
+import { commitId, forgeBase, parsePayload, payloadName, payloadRef, payloadUrl, sameRepository } from "./parse-payload.js";
 
-const user = z.looseObject({ login: z.string().min(1).optional(), username: z.string().min(1).optional() })
+const user = z.looseObject({ login: payloadName.optional(), username: payloadName.optional() })
   .refine((u) => u.login ?? u.username, "needs a login or username");
 const loginOf = (u: z.infer<typeof user>) => (u.login ?? u.username) as string;
 
-const repository = z.looseObject({ clone_url: z.string().min(1), full_name: z.string().min(1), html_url: z.string().min(1) });
+const repository = z.looseObject({ clone_url: payloadUrl, full_name: payloadRef, html_url: payloadUrl });
 
 const pushSchema = z.looseObject({
-  ref: z.string().min(1),
+  ref: payloadRef,
   after: commitId,
   head_commit: z.looseObject({ id: commitId }).nullish(),
   repository,
   sender: user,
 });
 
-const repoRef = z.looseObject({ id: z.number().optional(), full_name: z.string().optional() }).nullish();
-const side = z.looseObject({ ref: z.string().min(1), sha: commitId, repo_id: z.number().optional(), repo: repoRef });
+const repoRef = z.looseObject({ id: z.number().optional(), full_name: payloadRef.optional() }).nullish();
+const side = z.looseObject({ ref: payloadRef, sha: commitId, repo_id: z.number().optional(), repo: repoRef });
 const pullRequestSchema = z.looseObject({
-  action: z.string().min(1),
+  action: payloadName,
   number: z.number().int().positive(),
   pull_request: z.looseObject({ head: side, base: side, user: user.optional() }),
   repository,
@@ -27,7 +27,7 @@ const pullRequestSchema = z.looseObject({
 });
 
 const commentSchema = z.looseObject({
-  action: z.string().min(1),
+  action: payloadName,
   is_pull: z.boolean().optional(),
   issue: z.looseObject({ number: z.number().int().positive(), pull_request: z.unknown().optional() }),
   comment: z.looseObject({ body: z.string() }),
@@ -67,7 +67,7 @@ function fromPush(push: z.infer<typeof pushSchema>): HookOutcome {
     commit: push.head_commit?.id ?? push.after,
     branch: tag ? push.ref : push.ref.replace(/^refs\/heads\//, ""),
     sender: loginOf(push.sender),
-    forgeUrl: forgeBase(push.repository.html_url, push.repository.full_name),
+    forgeUrl: forgeBase({ field: "repository.html_url", url: push.repository.html_url }, push.repository.full_name),
     forgeRepo: repoOf(push.repository),
   };
 }
@@ -85,7 +85,7 @@ function fromPullRequest(hook: z.infer<typeof pullRequestSchema>): HookOutcome {
     commit: head.sha,
     branch: `refs/pull/${hook.number}/head`,
     sender: loginOf(hook.sender),
-    forgeUrl: forgeBase(hook.repository.html_url, hook.repository.full_name),
+    forgeUrl: forgeBase({ field: "repository.html_url", url: hook.repository.html_url }, hook.repository.full_name),
     forgeRepo: repoOf(hook.repository),
     pullRequest: {
       number: hook.number,

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { header } from "../http-header.js";
-import { HookPayloadError } from "./build-request.js";
 import type { Forge, StatusState } from "./forge.js";
 import { parseGiteaHook } from "./gitea-payload.js";
+import { repositoryUrlAt } from "./parse-payload.js";
 import { apiBase, postStatus } from "./post-status.js";
 import { validSignature } from "./signature.js";
 
@@ -18,12 +18,7 @@ export const gitea = {
   deliveryId: (headers) => header(headers, "x-gitea-delivery") ?? header(headers, "x-gogs-delivery"),
   // A replay from Gitea's UI sends the stored payload again under a new X-Gitea-Delivery: the bytes are what stays.
   retryId: ({ body }) => createHash("sha256").update(body).digest("hex").slice(0, 32),
-  repositoryUrl(payload) {
-    const repository = (payload as { repository?: { clone_url?: unknown } } | null)?.repository;
-    const url = typeof repository === "object" && repository !== null ? repository.clone_url : undefined;
-    if (typeof url !== "string" || url === "") throw new HookPayloadError("repository.clone_url: missing; the payload doesn't name its repository");
-    return url;
-  },
+  repositoryUrl: (payload) => repositoryUrlAt(payload, "repository", "clone_url"),
   secretHeaders: ["x-gitea-signature", "x-hub-signature-256"],
   proofHeader: "X-Gitea-Signature",
   verify({ headers, body }, { secret }) {

@@ -1,34 +1,34 @@
 import { z } from "zod";
 import { approvalPhrase, asksForApproval, isDeletion, type HookOutcome } from "./build-request.js";
-import { commitId, forgeBase, parsePayload, sameRepository } from "./parse-payload.js";
+import { commitId, forgeBase, parsePayload, payloadName, payloadRef, payloadUrl, sameRepository } from "./parse-payload.js";
 
 const project = z.looseObject({
   id: z.number().int(),
-  git_http_url: z.string().min(1),
-  web_url: z.string().min(1),
-  path_with_namespace: z.string().min(1),
+  git_http_url: payloadUrl,
+  web_url: payloadUrl,
+  path_with_namespace: payloadRef,
 });
 
 const pushSchema = z.looseObject({
-  ref: z.string().min(1),
+  ref: payloadRef,
   checkout_sha: commitId.nullish(),
   // GitLab's documented Tag Push example lacks it; real GitLab sends it, and trust is decided by it.
-  user_username: z.string({ error: "missing: Petrel decides trust by the pusher's username" }).min(1),
+  user_username: z.string({ error: "missing: Petrel decides trust by the pusher's username" }).min(1).max(255),
   project,
 });
 
 const mergeRequestSchema = z.looseObject({
   // Older GitLab sends the user without its id.
-  user: z.looseObject({ id: z.number().int().optional(), username: z.string().min(1) }),
+  user: z.looseObject({ id: z.number().int().optional(), username: payloadName }),
   project,
   object_attributes: z.looseObject({
     iid: z.number().int().positive(),
-    action: z.string().optional(),
-    oldrev: z.string().optional(),
+    action: payloadName.optional(),
+    oldrev: payloadRef.optional(),
     author_id: z.number().int().optional(),
     source_project_id: z.number().int(),
     target_project_id: z.number().int(),
-    target_branch: z.string().min(1),
+    target_branch: payloadRef,
     last_commit: z.looseObject({ id: commitId }),
   }),
 });
@@ -42,7 +42,7 @@ const projectOf = (p: z.infer<typeof project>) =>
   sameRepository({ field: "project.git_http_url", url: p.git_http_url }, { field: "project.path_with_namespace", path: p.path_with_namespace });
 
 const noteSchema = z.looseObject({
-  user: z.looseObject({ username: z.string().min(1) }),
+  user: z.looseObject({ username: payloadName }),
   project,
   object_attributes: z.looseObject({ note: z.string(), noteable_type: z.string() }),
   merge_request: z.looseObject({ iid: z.number().int().positive() }).optional(),
@@ -78,7 +78,7 @@ function fromPush(push: z.infer<typeof pushSchema>, event: "push" | "tag"): Hook
     commit: push.checkout_sha as string,
     branch: event === "tag" ? push.ref : push.ref.replace(/^refs\/heads\//, ""),
     sender: push.user_username,
-    forgeUrl: forgeBase(push.project.web_url, push.project.path_with_namespace),
+    forgeUrl: forgeBase({ field: "project.web_url", url: push.project.web_url }, push.project.path_with_namespace),
     forgeRepo: projectOf(push.project),
   };
 }
@@ -98,7 +98,7 @@ function fromMergeRequest(hook: z.infer<typeof mergeRequestSchema>): HookOutcome
     commit: mr.last_commit.id,
     branch: `refs/merge-requests/${mr.iid}/head`,
     sender: hook.user.username,
-    forgeUrl: forgeBase(hook.project.web_url, hook.project.path_with_namespace),
+    forgeUrl: forgeBase({ field: "project.web_url", url: hook.project.web_url }, hook.project.path_with_namespace),
     forgeRepo: projectOf(hook.project),
     pullRequest: {
       number: mr.iid,

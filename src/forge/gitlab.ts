@@ -1,7 +1,7 @@
 import { header } from "../http-header.js";
-import { HookPayloadError } from "./build-request.js";
 import type { Forge, StatusState } from "./forge.js";
 import { parseGitlabHook } from "./gitlab-payload.js";
+import { repositoryUrlAt } from "./parse-payload.js";
 import { apiBase, postStatus } from "./post-status.js";
 import { sameSecret } from "../same-secret.js";
 
@@ -17,12 +17,7 @@ export const gitlab = {
   deliveryId: (headers) => header(headers, "x-gitlab-event-uuid"),
   // Kept across GitLab's retries and "Resend request", which send fresh event and webhook UUIDs.
   retryId: ({ headers }) => header(headers, "idempotency-key") ?? header(headers, "x-gitlab-event-uuid"),
-  repositoryUrl(payload) {
-    const project = (payload as { project?: { git_http_url?: unknown } } | null)?.project;
-    const url = typeof project === "object" && project !== null ? project.git_http_url : undefined;
-    if (typeof url !== "string" || url === "") throw new HookPayloadError("project.git_http_url: missing; the payload doesn't name its repository");
-    return url;
-  },
+  repositoryUrl: (payload) => repositoryUrlAt(payload, "project", "git_http_url"),
   secretHeaders: ["x-gitlab-token"],
   proofHeader: "X-Gitlab-Token",
   verify({ headers }, { token, secret }) {

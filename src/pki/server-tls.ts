@@ -18,5 +18,7 @@ export function serverTls(tls: NonNullable<Config["tls"]>, listenHost: string): 
   if (!existsSync(join(tls.dir, "ca.pem"))) initCa(tls.dir, { name: `Petrel CA (${hostname()})` });
   if (!existsSync(server)) issueFromCa(tls.dir, { kind: "server", names }, "server-petrel");
   const read = (name: string) => readFileSync(join(tls.dir, name), "utf8");
-  return { cert: read("server-petrel.pem"), key: read("server-petrel-key.pem"), ca: read("ca.pem") };
+  // A folder whose intermediate signs (`petrel ca init --intermediate`): clients know only the root, so the intermediate goes along.
+  const chain = existsSync(join(tls.dir, "server-petrel-chain.pem")) ? "server-petrel-chain.pem" : "server-petrel.pem";
+  return { cert: read(chain), key: read("server-petrel-key.pem"), ca: read("ca.pem") };
 }

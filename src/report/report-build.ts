@@ -1,6 +1,7 @@
 import { consulCall, type Consul } from "../consul/client.js";
 import { readRepoConfig } from "../consul/repo-config.js";
-import { consulKeys } from "../consul/keys.js";
+import { consulKeys, jobOfKey } from "../consul/keys.js";
+import type { KvEntry } from "../consul/sweep-keys.js";
 import { missingBuildMeta } from "../builds/build-meta.js";
 import { stateRank, toBuildState, type BuildState } from "../builds/build-state.js";
 import type { CommitStatus } from "../forge/forge.js";
@@ -62,3 +63,6 @@ export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics,
     return config && statusPoster(config, { forge: meta.FORGE, forgeRepo: meta.FORGE_REPO, commit: meta.COMMIT! });
   }
 }
+
+/** A build's reported state, and why it was canceled, can go once Nomad forgets the build: nothing reports it again. */
+export const reportForgotten = (entry: KvEntry, known: ReadonlySet<string>): boolean => !known.has(jobOfKey(entry.Key));

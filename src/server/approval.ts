@@ -2,6 +2,9 @@ import { Router, type Request } from "express";
 import { isApprovalId, type Approvals } from "../approval/approvals.js";
 import type { Approve } from "../approval/approve.js";
 import { approvalPage } from "./approval-page.js";
+import { pageSender } from "./send-page.js";
+
+const sendApprovalPage = pageSender(approvalPage());
 import { requireApiToken } from "./bearer.js";
 
 export type ApprovalRouteDeps = { approvals: Approvals; approve: Approve; apiToken: string | undefined };
@@ -16,7 +19,8 @@ export function approvalRoutes({ approvals, approve, apiToken }: ApprovalRouteDe
   router.get("/build/approval", async (req, res) => {
     const id = idParam(req);
     if (id === undefined) return void res.status(400).json({ error: badId });
-    if (req.accepts(["json", "html"]) === "html") return void res.type("html").set("cache-control", "no-store").send(approvalPage());
+    res.vary("Accept");
+    if (req.accepts(["json", "html"]) === "html") return sendApprovalPage(res);
     const record = await approvals.get(id);
     if (!record) return void res.status(404).json({ error: `nothing waits for approval under ${id}` });
     const { request } = record;

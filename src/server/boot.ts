@@ -7,7 +7,9 @@ import { SingleUseError, type SingleUse } from "../single-use/single-use.js";
 
 export type BootDeps = { consul: Consul; kvPrefix: string; singleUse: SingleUse; publicUrl: string; bootSecretsTtlSeconds: number };
 
-const defaultScript = "kernel ${kernel} ${args} secrets_url=${secrets_url}\ninitrd ${initrd}\nboot\n";
+/** Boots the kernel with the arguments, and the initrd when the config names one: iPXE stops at an `initrd` without a file. */
+const defaultScript = (config: GatewayConfig) =>
+  ["kernel ${kernel} ${args} secrets_url=${secrets_url}", ...(config.initrd === undefined ? [] : ["initrd ${initrd}"]), "boot", ""].join("\n");
 
 /**
  * The gateways' boot server, on the TLS listener: a gateway is known by its
@@ -32,8 +34,8 @@ export function bootRoutes({ consul, kvPrefix, singleUse, publicUrl, bootSecrets
     if ("error" in gateway) return void res.status(403).json({ error: gateway.error });
     const token = await singleUse.issue({ purpose: "boot", subject: gateway.fingerprint, ttlSeconds: bootSecretsTtlSeconds });
     const { config } = gateway;
-    const settings = { secrets_url: `${publicUrl}/secrets/boot/${token}`, kernel: config.kernel, initrd: config.initrd ?? "", args: config.args };
-    const body = (config.script ?? defaultScript).replace(/^#!ipxe\s*\n/, "");
+    const settings = { secrets_url: `${publicUrl}/secrets/boot/${token}`, kernel: config.kernel, ...(config.initrd === undefined ? {} : { initrd: config.initrd }), args: config.args };
+    const body = (config.script ?? defaultScript(config)).replace(/^#!ipxe\s*\n/, "");
     req.log.info({ gateway: config.name ?? gateway.fingerprint }, "boot script served");
     res.type("text/plain").send(`#!ipxe\n${Object.entries(settings).map(([name, value]) => `set ${name} ${value}`).join("\n")}\n${body}`);
   });
@@ -54,7 +56,8 @@ export function bootRoutes({ consul, kvPrefix, singleUse, publicUrl, bootSecrets
   router.get("/files/:name", async (req, res) => {
     const gateway = await gatewayOf(req);
     if ("error" in gateway) return void res.status(403).json({ error: gateway.error });
-    const content = gateway.config.files[req.params.name];
+    const { files } = gateway.config;
+    const content = Object.hasOwn(files, req.params.name) ? files[req.params.name] : undefined;
     if (content === undefined) return void res.status(404).json({ error: `no file ${req.params.name} for this gateway` });
     res.type("application/octet-stream").send(content);
   });

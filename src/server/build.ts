@@ -10,6 +10,9 @@ import { createBuildLogs, sendBuildLog } from "../builds/read-log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { buildPage } from "./build-page.js";
+import { pageSender } from "./send-page.js";
+
+const sendBuildPage = pageSender(buildPage());
 
 const query = z.object({
   job: z.string("missing query parameter 'job'").min(1, "query parameter 'job' is empty"),
@@ -28,6 +31,9 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
   const router = Router();
   const logs = createBuildLogs(nomad);
   let open = 0;
+  // Half the streams at most per client address, so that one client's idle followers never hold them all.
+  const perClient = Math.ceil(maxLogStreams / 2);
+  const openBy = new Map<string, number>();
 
   router.get("/build/assets/ansi_up.js", (_req, res, next) => {
     res.type("text/javascript").set("cache-control", "public, max-age=3600");
@@ -49,7 +55,9 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
       return;
     }
     if (log === undefined) {
-      if (req.accepts(["json", "html"]) === "html") res.type("html").set("cache-control", "no-store").send(buildPage());
+      // One URL answers a page or JSON by Accept: a cache must keep them apart.
+      res.vary("Accept");
+      if (req.accepts(["json", "html"]) === "html") sendBuildPage(res);
       else res.json(toBuildStatus(build, task));
       return;
     }
@@ -57,7 +65,14 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
       res.status(503).set("retry-after", "5").json({ error: `${open} build logs are being streamed already, the most this Petrel serves at once; retry later` });
       return;
     }
+    const client = req.socket.remoteAddress ?? "";
+    const mine = openBy.get(client) ?? 0;
+    if (mine >= perClient) {
+      res.status(503).set("retry-after", "5").json({ error: `this client streams ${mine} build logs already, the most one client gets of this Petrel's ${maxLogStreams}; retry later` });
+      return;
+    }
     open += 1;
+    openBy.set(client, mine + 1);
     metrics.logStreams.inc();
     // The client going away ends the upstream stream and the watch on the allocation.
     const gone = new AbortController();
@@ -72,6 +87,9 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
       endAfterFailure(res, error, gone.signal);
     } finally {
       open -= 1;
+      const left = (openBy.get(client) ?? 1) - 1;
+      if (left > 0) openBy.set(client, left);
+      else openBy.delete(client);
       metrics.logStreams.dec();
     }
   });

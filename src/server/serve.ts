@@ -7,6 +7,7 @@ import { createLogger } from "../log.js";
 import { createNomad } from "../nomad/client.js";
 import { createMetrics } from "../metrics.js";
 import { startReporter } from "../report/reporter.js";
+import { startJanitor } from "../janitor.js";
 import { serverTls } from "../pki/server-tls.js";
 import { createApp } from "./app.js";
 
@@ -31,9 +32,11 @@ export async function serve(config: Config): Promise<Server> {
     "petrel is serving",
   );
   const reporter = startReporter({ nomad, consul, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics, logger });
+  const janitor = startJanitor({ nomad, consul, kvPrefix: config.kvPrefix, logger }, config.sweepIntervalSeconds);
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
     void reporter.stop();
+    janitor.stop();
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();

@@ -4,6 +4,7 @@ import { consulCall, type Consul } from "../consul/client.js";
 import { SingleUseError } from "./errors.js";
 import { loadSigningKey } from "./signing-key.js";
 import { consulKeys } from "../consul/keys.js";
+import type { KvEntry } from "../consul/sweep-keys.js";
 
 export { SingleUseError };
 
@@ -84,5 +85,15 @@ async function verify(token: string, key: Uint8Array): Promise<Claims> {
     if (error instanceof errors.JWTExpired) throw new SingleUseError(401, "this token has expired");
     if (error instanceof errors.JOSEError) throw new SingleUseError(401, "this token is not valid");
     throw error;
+  }
+}
+
+/** A redemption record can go once its token has expired: from then on the token's own `exp` refuses it. */
+export function redemptionSpent(entry: KvEntry, nowSeconds: number): boolean {
+  try {
+    const expires = Number((JSON.parse(entry.Value ?? "") as { expires?: unknown }).expires);
+    return Number.isFinite(expires) && expires < nowSeconds;
+  } catch {
+    return false;
   }
 }

@@ -5,6 +5,7 @@ import { listenAddress, positive } from "../cli-arguments.js";
 import { createLogger } from "../log.js";
 import { installHook } from "./install-hook.js";
 import { nixCopy } from "./nix-copy.js";
+import { sameStore } from "./same-store.js";
 import { openSpool } from "./spool.js";
 import { createUploadMetrics, serveUploadMetrics } from "./upload-metrics.js";
 import { createUploader } from "./uploader.js";
@@ -97,11 +98,6 @@ type UploadOptions = {
 };
 
 /** Two store URIs for one cache: equal but for a trailing slash or store parameters (`?compression=…`). */
-function sameStore(a: string, b: string): boolean {
-  const place = (uri: string) => uri.split("?")[0]!.replace(/\/+$/, "");
-  return place(a) === place(b);
-}
-
 function onPath(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
     try {

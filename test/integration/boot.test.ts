@@ -116,7 +116,15 @@ describe("the boot server over Petrel's own TLS", () => {
     await expect(get("/boot.ipxe", stranger)).rejects.toThrow(/socket hang up|ECONNRESET|EPIPE/);
   });
 
-  it("serves a gateway's files to that gateway only", async () => {
+  it("names in the default script only what the gateway's config has: no initrd line without an initrd", async () => {
+    const script = (await get("/boot.ipxe", gatewayB)).body;
+    expect(script).not.toMatch(/initrd/);
+    expect(script).toMatch(/\nkernel \$\{kernel\} \$\{args\} secrets_url=\$\{secrets_url\}\nboot\n$/);
+    expect((await get("/boot.ipxe", gatewayA)).body).toMatch(/\nset initrd https:\/\/boot\.example\.org\/initrd\n[\s\S]*\ninitrd \$\{initrd\}\nboot\n$/);
+  });
+
+  it("serves a gateway's files to that gateway only, and no file named like an inherited property", async () => {
+    for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) expect((await get(`/files/${name}`, gatewayA)).status, name).toBe(404);
     expect(await get("/files/config.toml", gatewayA)).toEqual({ status: 200, body: "runner = 'a'\n" });
     expect((await get("/files/config.toml", gatewayB)).status).toBe(404);
     expect((await get("/files/config.toml")).status).toBe(403);
@@ -136,6 +144,25 @@ describe("the boot server over Petrel's own TLS", () => {
     expect(log).toContain("boot script served");
     expect(log).not.toContain("AKIA-boot-secret");
     expect(log).not.toMatch(/\/secrets\/boot\/(?!\[redacted\])/);
+  });
+});
+
+describe("Petrel's own certificate from a folder made with 'petrel ca init --intermediate'", () => {
+  let own: PetrelServe;
+  let dir: string;
+  beforeAll(async () => {
+    const cluster = inject("cluster");
+    dir = join(run.path, "intermediate-dir");
+    initCa(dir, { name: "Folder CA", intermediate: true });
+    own = await spawnPetrelServe({ nomadAddr: cluster.nomadAddr, consulAddr: cluster.consulAddr, logDir: run.path, env: { PATH: process.env.PATH, PETREL_KV_PREFIX: "petrel-test" }, tlsDir: dir });
+  });
+  afterAll(() => own?.stop());
+
+  it("serves its certificate with the intermediate, verified by the folder's ca.pem and by its own /ca.pem", async () => {
+    const root = readFileSync(join(dir, "ca.pem"), "utf8");
+    const served = await getFrom(own.url, root, "/ca.pem");
+    expect(served).toEqual({ status: 200, body: root });
+    expect((await getFrom(own.url, served.body, "/healthz")).status).toBe(200);
   });
 });
 

@@ -15,6 +15,8 @@ const { nomad, consul } = clusterClients();
 let petrel: TestPetrel;
 let builder: string;
 let browser: BrowserContext;
+/** What Chromium refused under the pages' own Content-Security-Policy, on any page of these tests. */
+const refused: string[] = [];
 const apiToken = "page-api-token-c9f0f895fb98";
 const hookSecret = "page-hook-secret-45c48cce2e2d";
 
@@ -22,6 +24,7 @@ beforeAll(async () => {
   builder = await registerBuilder(nomad, { id: "build-page" });
   petrel = await startPetrel({ PETREL_API_TOKEN: apiToken });
   browser = await launchChromium();
+  browser.on("page", (page) => page.on("console", (message) => /Content Security Policy/i.test(message.text()) && refused.push(message.text())));
 });
 afterAll(async () => {
   await browser?.close();
@@ -31,6 +34,17 @@ afterAll(async () => {
 const pageUrl = (job: string) => `${petrel.url}/build?job=${encodeURIComponent(job)}`;
 
 describe("the live build page in a real headless Chromium", () => {
+  it("is served under its own policy, never framed, and varies by Accept like its JSON twin", async () => {
+    const job = await dispatchScript(nomad, builder, colouredScript(0));
+    const html = await fetch(pageUrl(job), { headers: { accept: "text/html" } });
+    expect(html.headers.get("content-security-policy")).toMatch(/^default-src 'none'; script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'; .*frame-ancestors 'none'$/);
+    expect(html.headers.get("x-frame-options")).toBe("DENY");
+    expect(html.headers.get("vary")).toMatch(/\bAccept\b/);
+    const json = await fetch(pageUrl(job), { headers: { accept: "application/json" } });
+    expect(json.headers.get("vary")).toMatch(/\bAccept\b/);
+    expect(json.headers.get("content-type")).toMatch(/^application\/json/);
+  });
+
   it("shows the log in colour while the build runs and its final state when it ends, without reload", async () => {
     const job = await dispatchScript(nomad, builder, colouredScript(0, 3));
     const page = await browser.newPage();
@@ -120,5 +134,9 @@ describe("the live build page in a real headless Chromium", () => {
     expect(answer?.status()).toBe(404);
     expect(await page.locator("body").textContent()).toContain("no job 'build-page/dispatch-1-00000000' in Nomad");
     await page.close();
+  });
+
+  it("broke no rule of its own Content-Security-Policy on any page above", () => {
+    expect(refused).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBuilder } from "../cluster/builder.js";
 import { finishedAllocation } from "../support/allocations.js";
@@ -161,6 +162,31 @@ describe("GET /build refusals", () => {
     }
   });
 
+  it("keeps log streams for other clients while one client's idle followers hold all it may have", async () => {
+    const small = await startPetrel({ PETREL_MAX_LOG_STREAMS: "4" });
+    const id = await dispatchScript(nomad, builder, "echo started; sleep 60");
+    const held: AbortController[] = [];
+    try {
+      const follow = async () => {
+        const stop = new AbortController();
+        held.push(stop);
+        const answer = await fetch(`${small.url}/build?${job(id)}&log=stdout&follow=1`, { signal: stop.signal });
+        if (answer.ok) await answer.body!.getReader().read();
+        return answer;
+      };
+      expect([(await follow()).status, (await follow()).status]).toEqual([200, 200]);
+      const third = await follow();
+      expect(third.status).toBe(503);
+      expect(await third.json()).toEqual({ error: "this client streams 2 build logs already, the most one client gets of this Petrel's 4; retry later" });
+      // Another client (another loopback address) still reads the log.
+      expect(await getFrom("127.0.0.2", `${small.url}/build?${job(id)}&log=stdout`)).toEqual({ status: 200, body: "started\n" });
+    } finally {
+      for (const stop of held) stop.abort();
+      await nomad.jobs.stop(id);
+      await small.stop();
+    }
+  });
+
   it("answers 503 when Nomad is unreachable", async () => {
     const lonely = await startPetrel({ NOMAD_ADDR: "http://127.0.0.1:1" });
     try {
@@ -172,3 +198,16 @@ describe("GET /build refusals", () => {
     }
   });
 });
+
+/** A GET from another source address: Petrel tells clients apart by theirs. */
+function getFrom(localAddress: string, url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}

@@ -216,8 +216,13 @@ describe("petrel exec's secrets", () => {
     expect(forged).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
     expect(forged.stderr).toContain("HTTP 401 (this token is not valid)");
     const [port] = await freePorts(1);
-    const unreachable = await runBuild(build(repo, { ...node().task(), SECRETS_URL: `http://127.0.0.1:${port}/secrets/build/x` }));
+    const started = Date.now();
+    const unreachable = await runBuild(build(repo, { ...node().task(), SECRETS_URL: `http://127.0.0.1:${port}/secrets/build/x`, PETREL_SECRETS_WAIT: "3" }));
     expect(unreachable).toMatchObject({ code: execExitCodes.secrets, stdout: "" });
-    expect(unreachable.stderr).toMatch(/petrel exec: the secrets URL could not be reached \(connect ECONNREFUSED/);
+    expect(unreachable.stderr).toMatch(/petrel: the secrets URL could not be reached \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); asking again in 1 s\n/);
+    expect(unreachable.stderr).toMatch(/petrel exec: the secrets URL could not be reached \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) within 3 s/);
+    // It asked for about as long as it was told to, not at once and not for ever.
+    expect(Date.now() - started).toBeGreaterThan(2_500);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });

@@ -6,6 +6,7 @@ import { createSingleUse } from "../../src/single-use/single-use.js";
 import { registerBuilder } from "../cluster/builder.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
+import { freePorts } from "../cluster/ports.js";
 import { createLocalRepo } from "../support/local-repo.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
 
@@ -31,11 +32,11 @@ beforeAll(async () => {
 afterAll(() => petrel?.stop());
 
 /** A secrets URL as Petrel issues one: its token names the repository whose config holds the secrets. */
-async function issueSecretsUrl(): Promise<{ token: string; secretsUrl: string }> {
+async function issueSecretsUrl(base = petrel.url): Promise<{ token: string; secretsUrl: string }> {
   const repoUrl = `https://git.example.org/team/${randomUUID()}.git`;
   await writeRepoConfig(consul, config.kvPrefix, repoUrl, { hook: { token: "t" }, inject: `${secret}\n` });
   const token = await createSingleUse({ consul, prefix: config.kvPrefix }).issue({ purpose: "build", subject: repoUrl, ttlSeconds: 300 });
-  return { token, secretsUrl: `${petrel.url}/secrets/build/${token}` };
+  return { token, secretsUrl: `${base}/secrets/build/${token}` };
 }
 
 const repoWith = (script: string) => createLocalRepo(inject("cluster").runDir, { ".albatros": { executable: true, content: `#!/bin/sh\n${script}\n` } });
@@ -63,6 +64,23 @@ describe("a build's secrets URL", () => {
     expect({ status: build.alloc.ClientStatus, mode, count, again }).toEqual({ status: "complete", mode: "600", count: "1", again: "410" });
     expect(existsSync(path!.slice("path ".length))).toBe(false);
     expect(build.stderr).not.toContain("hunter2");
+  });
+
+  it("is asked again while the only Petrel restarts, and the build gets its secrets once it is back", async () => {
+    const [port] = await freePorts(1);
+    const env = { PETREL_LISTEN: `127.0.0.1:${port}` };
+    const restarting = await startPetrel(env);
+    const { secretsUrl } = await issueSecretsUrl(restarting.url);
+    await restarting.stop();
+    const back = new Promise((resolve) => setTimeout(resolve, 8_000)).then(() => startPetrel(env));
+    try {
+      const build = await run(builder, repoWith('grep -c hunter2 "$SECRET_PATH"'), { SECRETS_URL: secretsUrl });
+      expect({ status: build.alloc.ClientStatus, stdout: build.stdout }).toEqual({ status: "complete", stdout: "1\n" });
+      expect(build.stderr).toMatch(/petrel: the secrets URL could not be reached \(connect ECONNREFUSED [^)]*\); asking again in \d+ s/);
+      expect(build.stderr).not.toContain("hunter2");
+    } finally {
+      await (await back).stop();
+    }
   });
 
   it("opens nothing to a copy read from Nomad: not without an identity, not with a forged one, not with another build's", async () => {

@@ -34,3 +34,26 @@ describe("a build whose checkout task failed", () => {
     expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: terminated(0), executor: terminated(3) } }])).toEqual({ state: "failure", description: "exit code 3" });
   });
 });
+
+describe("a build whose executor ended with one of petrel exec's own codes", () => {
+  const ended = (code: number): AllocationStub => ({
+    ...pendingAlloc,
+    ClientStatus: "failed",
+    TaskStates: { executor: { State: "dead", Failed: true, StartedAt: "2026-01-01T00:00:00Z", FinishedAt: "2026-01-01T00:10:12Z", Events: [{ Type: "Terminated", ExitCode: code }] } },
+  });
+  it.each([
+    [64, "error", "infrastructure error: the builder's environment is invalid"],
+    [66, "error", "error: the commit has no executable .albatros"],
+    [75, "error", "infrastructure error: checkout failed"],
+    [77, "error", "infrastructure error: the secrets URL was refused or unreachable"],
+    [124, "failure", "timed out after 612 s"],
+    [78, "failure", "exit code 78"],
+  ])("%i is %s: %s", (code, state, description) => {
+    expect(toBuildState({ Status: "dead" }, [ended(code)])).toEqual({ state, description });
+  });
+
+  it("reads another task's exit codes as its own verdict", () => {
+    const alloc = ended(77);
+    expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { pdu: alloc.TaskStates!.executor! } }], "pdu")).toEqual({ state: "failure", description: "exit code 77" });
+  });
+});

@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -26,6 +29,29 @@ describe("the petrel binary", () => {
     // The same cache, spelt with a trailing slash and a store parameter.
     const { status, stderr } = petrel(["upload", "--once", "--to", "file:///srv/nix-cache", "--untrusted-to", "file:///srv/nix-cache/?compression=zstd", "--spool", "/dev/null/spool"]);
     expect({ status, stderr }).toEqual({ status: 78, stderr: "petrel upload: --untrusted-to names the trusted cache (--to): untrusted builds' paths must never land in it\n" });
+  });
+
+  it.each([
+    ["file:///srv/nix-cache", "file:///srv/./nix-cache"],
+    ["file:///srv/nix-cache", "file:///srv/other/../nix-cache"],
+    ["file:///srv/nix-cache", "/srv/nix-cache"],
+    ["s3://cache?endpoint=minio.lab:9000", "S3://cache/?region=eu"],
+    ["https://cache.example.org/nix", "https://CACHE.example.org/nix/"],
+  ])("refuses the trusted cache %s spelt another way: %s", (to, untrustedTo) => {
+    const { status, stderr } = petrel(["upload", "--once", "--to", to, "--untrusted-to", untrustedTo, "--spool", "/dev/null/spool"]);
+    expect({ status, stderr }).toEqual({ status: 78, stderr: "petrel upload: --untrusted-to names the trusted cache (--to): untrusted builds' paths must never land in it\n" });
+  });
+
+  it("refuses a folder reached through a symbolic link to the trusted cache", () => {
+    const dir = mkdtempSync(join(tmpdir(), "petrel-stores-"));
+    try {
+      mkdirSync(join(dir, "cache"));
+      symlinkSync(join(dir, "cache"), join(dir, "alias"));
+      const { status } = petrel(["upload", "--once", "--to", `file://${dir}/cache`, "--untrusted-to", `file://${dir}/alias`, "--spool", "/dev/null/spool"]);
+      expect(status).toBe(78);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 2 naming the option whose value is wrong", () => {

