@@ -25,6 +25,8 @@ export type Config = Readonly<{
   tls?: Readonly<{ dir: string; cert?: string; key?: string; ca?: string }>;
   /** Log streams open at once; each followed one holds two of the Nomad connections Petrel shares. */
   maxLogStreams: number;
+  /** Seconds a followed log may send nothing before Petrel ends it (the client asks again from its offset). */
+  logIdleSeconds: number;
   /** Seconds between sweeps of Petrel's Consul keys that no longer matter. */
   sweepIntervalSeconds: number;
   nomad: Readonly<{
@@ -123,6 +125,7 @@ export function readConfig(env: Env = process.env): Config {
     bootSecretsTtlSeconds: read(env, "PETREL_BOOT_SECRETS_TTL", z.coerce.number().int("expected whole seconds").min(5, "expected at least 5 seconds").max(3600, "expected at most 3600 seconds")) ?? 60,
     ...optional("tls", tls),
     sweepIntervalSeconds: read(env, "PETREL_SWEEP_INTERVAL", z.coerce.number("expected whole seconds").int("expected whole seconds").min(1, "expected at least 1 second")) ?? 600,
+    logIdleSeconds: read(env, "PETREL_LOG_IDLE", z.coerce.number("expected whole seconds").int("expected whole seconds").min(1, "expected at least 1 second")) ?? 300,
     maxLogStreams: read(env, "PETREL_MAX_LOG_STREAMS", z.coerce.number("expected a whole number").int("expected a whole number").min(1, "expected at least 1").max(14, "expected at most 14 (two Nomad connections each, of 32 shared)")) ?? 8,
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {

@@ -11,6 +11,8 @@ export type ReadLogOptions = {
   task?: string;
   /** Keep reading until the task ends: waits for an allocation, then for the task to start. */
   follow?: boolean;
+  /** Bytes of the build's current allocation's log the reader has already. */
+  offset?: number;
   signal?: AbortSignal;
 };
 
@@ -29,9 +31,12 @@ export function createBuildLogs(nomad: Nomad) {
   return { read: (jobId: string, options: ReadLogOptions) => readBuildLog(nomad, taskEnd, jobId, options) };
 }
 
-/** Sends a build's log to `destination`, leaving it open. */
-export async function sendBuildLog(segments: AsyncIterable<Readable>, destination: Writable, signal?: AbortSignal): Promise<void> {
-  for await (const segment of segments) await pipeline(segment, destination, { end: false, ...(signal === undefined ? {} : { signal }) });
+/** Sends a build's log to `destination`, leaving it open; `onBytes` hears of every chunk sent. */
+export async function sendBuildLog(segments: AsyncIterable<Readable>, destination: Writable, signal?: AbortSignal, onBytes?: () => void): Promise<void> {
+  for await (const segment of segments) {
+    if (onBytes) segment.on("data", onBytes);
+    await pipeline(segment, destination, { end: false, ...(signal === undefined ? {} : { signal }) });
+  }
 }
 
 async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, options: ReadLogOptions): AsyncIterable<Readable> {
@@ -39,6 +44,8 @@ async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, opti
   let offset = 0;
   let index = 0;
   let reading: string | undefined;
+  // The offset given is into the allocation that speaks for the build now; a later one starts at 0.
+  let given: number | undefined = options.offset ?? 0;
   for (;;) {
     const answer = await nomad.jobs.allocations(jobId, { index, wait: "5m" }, signal);
     index = answer.index;
@@ -55,7 +62,7 @@ async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, opti
       continue;
     }
     // A replacement allocation (a lost node's build placed again) has a log of its own, from its start.
-    if (alloc.ID !== reading) [reading, offset] = [alloc.ID, 0];
+    if (alloc.ID !== reading) [reading, offset, given] = [alloc.ID, given ?? 0, undefined];
     const task = resolveTask(alloc, options.task);
     const state = alloc.TaskStates?.[task];
     if (!follow || isOver(alloc, task)) {

@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): Express {
   const approvals = createApprovals({ consul, kvPrefix: config.kvPrefix });
   const approve = createApprove({ consul, kvPrefix: config.kvPrefix, approvals, dispatchBuilds });
   app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, approve, publicUrl: config.publicUrl }));
-  app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams }));
+  app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams, logIdleSeconds: config.logIdleSeconds }));
   app.use(secretsRoutes({ nomad, consul, kvPrefix: config.kvPrefix, singleUse }));
   const rerun = createRerun({ consul, kvPrefix: config.kvPrefix, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));

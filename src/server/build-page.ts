@@ -95,13 +95,20 @@ async function follow(type) {
     pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(text));
     if (stick) window.scrollTo(0, document.body.scrollHeight);
   };
-  const answer = await fetch(url({ log: type, follow: "1" }));
-  if (!answer.ok) throw new Error((await answer.json()).error ?? answer.statusText);
-  const reader = answer.body.getReader();
+  // Petrel ends a follow that stays quiet for long; until the build is over, ask again from the bytes had.
+  let offset = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    append(decoder.decode(value, { stream: true }));
+    const answer = await fetch(url({ log: type, follow: "1", offset: String(offset) }));
+    if (!answer.ok) throw new Error((await answer.json()).error ?? answer.statusText);
+    const reader = answer.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      offset += value.length;
+      append(decoder.decode(value, { stream: true }));
+    }
+    if ((await refresh()).finished) break;
+    await new Promise((done) => setTimeout(done, 500));
   }
   append(decoder.decode());
   pre.dataset.done = "";

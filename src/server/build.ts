@@ -19,15 +19,16 @@ const query = z.object({
   log: z.enum(["stdout", "stderr"], "query parameter 'log' must be stdout or stderr").optional(),
   follow: z.enum(["0", "1", "true", "false"], "query parameter 'follow' must be 1 or 0").optional(),
   task: z.string().regex(/^[A-Za-z0-9_.-]+$/, "query parameter 'task' must be a task name").optional(),
+  offset: z.coerce.number("query parameter 'offset' must be a byte count").int("query parameter 'offset' must be a byte count").nonnegative("query parameter 'offset' must be a byte count").optional(),
 });
 
 // Served to the page from the installed package, so the browser renders ANSI colours with the same well-kept code everywhere.
 const ansiUpPath = fileURLToPath(import.meta.resolve("ansi_up"));
 
-export type BuildRoutesDeps = { nomad: Nomad; metrics: Metrics; maxLogStreams: number };
+export type BuildRoutesDeps = { nomad: Nomad; metrics: Metrics; maxLogStreams: number; logIdleSeconds: number };
 
 /** GET /build?job=…: a build's status (JSON), its live page (browsers), or its log (`&log=`, `&follow=1`). */
-export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps): Router {
+export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: BuildRoutesDeps): Router {
   const router = Router();
   const logs = createBuildLogs(nomad);
   let open = 0;
@@ -46,7 +47,7 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
       res.status(400).json({ error: parsed.error.issues[0]?.message ?? "invalid query" });
       return;
     }
-    const { job, log, task } = parsed.data;
+    const { job, log, task, offset } = parsed.data;
     const follow = parsed.data.follow === "1" || parsed.data.follow === "true";
     const build = await loadBuild(nomad, job);
     const tasks = Object.keys(latestAllocation(build.allocations)?.TaskStates ?? {}).sort();
@@ -77,15 +78,21 @@ export function buildRoutes({ nomad, metrics, maxLogStreams }: BuildRoutesDeps):
     // The client going away ends the upstream stream and the watch on the allocation.
     const gone = new AbortController();
     res.on("close", () => gone.abort());
+    // A follower of a build that prints nothing holds a stream for nothing: it ends, and asks again from its offset.
+    const idle = new AbortController();
+    const quiet = follow ? setTimeout(() => idle.abort(), logIdleSeconds * 1000) : undefined;
+    const stop = AbortSignal.any([gone.signal, idle.signal]);
     try {
       res.type("text/plain; charset=utf-8").set({ "cache-control": "no-store", "x-content-type-options": "nosniff", "x-accel-buffering": "no" });
       if (follow) res.flushHeaders();
-      const segments = logs.read(job, { type: log, follow, signal: gone.signal, ...(task === undefined ? {} : { task }) });
-      await sendBuildLog(segments, res, gone.signal);
+      const segments = logs.read(job, { type: log, follow, signal: stop, ...(task === undefined ? {} : { task }), ...(offset === undefined ? {} : { offset }) });
+      await sendBuildLog(segments, res, stop, () => quiet?.refresh());
       res.end();
     } catch (error) {
-      endAfterFailure(res, error, gone.signal);
+      if (idle.signal.aborted && !gone.signal.aborted) res.end();
+      else endAfterFailure(res, error, gone.signal);
     } finally {
+      clearTimeout(quiet);
       open -= 1;
       const left = (openBy.get(client) ?? 1) - 1;
       if (left > 0) openBy.set(client, left);

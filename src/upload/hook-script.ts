@@ -19,7 +19,8 @@ export const untrustedPrefix = "untrusted-";
 /**
  * Nix's post-build-hook, as a few lines of sh rather than a Node process:
  * the daemon waits for it after every derivation and builds nothing else
- * meanwhile, so it only enqueues — a GC root per output, then the spool
+ * meanwhile, so it only enqueues, with as few processes as it can (the .drv's
+ * head, the roots, the rename) — a GC root per output, then the spool
  * entry written aside and renamed into place, so the uploader never sees half
  * of one. Store paths hold no shell-special characters, and the hook's output
  * reaches the (maybe untrusted) client, so it prints nothing.
@@ -34,22 +35,21 @@ set -eu
 outs=\${OUT_PATHS:-}
 if [ -z "$outs" ]; then
   # Nix 2.8 leaves OUT_PATHS empty (nix#6446). The outputs head the .drv file
-  # (Derive([("out","/nix/store/…","",""),…],[…): read them with builtins only,
-  # since a nix-store process per derivation would slow every build down.
-  drv=
-  IFS= read -r drv < "$DRV_PATH" || true
-  rest=\${drv%%')],['*}
+  # (Derive([("out","/nix/store/…","",""),…],[…): its first bytes are enough,
+  # read in one go (sh's read would take the one-line file a byte at a time).
+  drv=$(head -c 8192 "$DRV_PATH")
+  case $drv in *')],['*) rest=\${drv%%')],['*} ;; *) rest= ;; esac
   while :; do
     case $rest in *'"/'*) ;; *) break ;; esac
     rest=\${rest#*'"/'}
     outs="$outs /\${rest%%'"'*}"
   done
-  # Not there (a content-addressed derivation's are computed at build time): ask the store.
+  # Not there (a content-addressed derivation's are computed at build time; more outputs
+  # than the first bytes hold): ask the store.
   [ -n "$outs" ] || outs=$(${nixStore} --query --outputs "$DRV_PATH")
 fi
-for out in $outs; do
-  ln -sfn "$out" "${gcroots}/\${out##*/}"
-done
+# One process roots every output (-n: an earlier root to a directory is replaced, not entered).
+[ -z "$outs" ] || ln -sfn -t "${gcroots}" $outs
 entry=${untrusted ? untrustedPrefix : ""}\${DRV_PATH##*/}
 printf '%s\\n' "$DRV_PATH" $outs > "${spool}/.tmp/$entry.$$"
 mv -f "${spool}/.tmp/$entry.$$" "${spool}/$entry"

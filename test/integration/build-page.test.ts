@@ -128,6 +128,21 @@ describe("the live build page in a real headless Chromium", () => {
     await page.close();
   });
 
+  it("asks again from where it was when Petrel ends a quiet follow, and shows every line once", async () => {
+    const quiet = await startPetrel({ PETREL_LOG_IDLE: "1" });
+    try {
+      const job = await dispatchScript(nomad, builder, "echo one; sleep 4; echo two");
+      const page = await browser.newPage();
+      await page.goto(`${quiet.url}/build?job=${encodeURIComponent(job)}`);
+      await page.locator("body[data-final=true]").waitFor({ timeout: 60_000 });
+      expect(await page.locator("#state").textContent()).toBe("success");
+      expect(await page.locator("#stdout").textContent()).toBe("one\ntwo\n");
+      await page.close();
+    } finally {
+      await quiet.stop();
+    }
+  });
+
   it("says what is wrong for an unknown job", async () => {
     const page = await browser.newPage();
     const answer = await page.goto(pageUrl("build-page/dispatch-1-00000000"));

@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBuilder } from "../cluster/builder.js";
+import { waitUntil } from "../cluster/wait.js";
 import { finishedAllocation } from "../support/allocations.js";
 import { colouredScript, dispatchScript } from "../support/build-repo.js";
 import { clusterClients } from "../support/clients.js";
@@ -184,6 +185,29 @@ describe("GET /build refusals", () => {
       for (const stop of held) stop.abort();
       await nomad.jobs.stop(id);
       await small.stop();
+    }
+  });
+
+  it("ends a follow that stays quiet past PETREL_LOG_IDLE, and goes on from the offset the client had", async () => {
+    const quiet = await startPetrel({ PETREL_LOG_IDLE: "1" });
+    const id = await dispatchScript(nomad, builder, "echo started; sleep 30");
+    try {
+      // Quiet while it waits for a node too: the first follow may end before the build has printed.
+      const early = await fetch(`${quiet.url}/build?${job(id)}&log=stdout&follow=1`);
+      expect(early.status).toBe(200);
+      await early.text();
+      await waitUntil("the build to print", async () => ((await (await fetch(`${quiet.url}/build?${job(id)}&log=stdout`)).text()) === "started\n" ? true : undefined), { timeoutMs: 60_000 });
+      const started = Date.now();
+      const first = await fetch(`${quiet.url}/build?${job(id)}&log=stdout&follow=1`);
+      expect([first.status, await first.text()]).toEqual([200, "started\n"]);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const again = await fetch(`${quiet.url}/build?${job(id)}&log=stdout&follow=1&offset=8`);
+      expect([again.status, await again.text()]).toEqual([200, ""]);
+      const bad = await fetch(`${quiet.url}/build?${job(id)}&log=stdout&offset=-1`);
+      expect([bad.status, await bad.json()]).toEqual([400, { error: "query parameter 'offset' must be a byte count" }]);
+    } finally {
+      await nomad.jobs.stop(id);
+      await quiet.stop();
     }
   });
 

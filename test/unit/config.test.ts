@@ -85,6 +85,7 @@ describe("readConfig", () => {
     [{ PETREL_MAX_LOG_STREAMS: "15" }, "PETREL_MAX_LOG_STREAMS", "at most 14"],
     [{ PETREL_MAX_LOG_STREAMS: "many" }, "PETREL_MAX_LOG_STREAMS", "whole number"],
     [{ PETREL_SWEEP_INTERVAL: "0" }, "PETREL_SWEEP_INTERVAL", "at least 1 second"],
+    [{ PETREL_LOG_IDLE: "soon" }, "PETREL_LOG_IDLE", "whole seconds"],
     [{ NOMAD_ADDR: "nomad:4646" }, "NOMAD_ADDR", "http"],
     [{ NOMAD_SKIP_VERIFY: "maybe" }, "NOMAD_SKIP_VERIFY", "true or false"],
     [{ CONSUL_HTTP_ADDR: "http://" }, "CONSUL_HTTP_ADDR", "URL"],

@@ -37,6 +37,26 @@ describe("the post-build-hook script", () => {
     expect(readFileSync(join(paths.spool, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x.drv"), "utf8")).toBe(`${drv}\n${doc}\n${out}\n`);
   });
 
+  it("reads the outputs from the head of a large .drv, and asks the store when they don't fit in it", () => {
+    const { root, paths } = folders();
+    const answer = join(root, "store-answer");
+    // What `nix-store --query --outputs` prints: the outputs, a line each.
+    writeFileSync(answer, "#!/bin/sh\nprintf '%s\\n' /nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-0 /nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1\n", { mode: 0o755 });
+    const hook = join(root, "hook");
+    writeFileSync(hook, hookScript({ ...paths, nixStore: answer }), { mode: 0o755 });
+    const out = "/nix/store/oooooooooooooooooooooooooooooooo-big";
+    const big = join(root, "ffffffffffffffffffffffffffffffff-big.drv");
+    writeFileSync(big, `Derive([("out","${out}","","")],[${'("/nix/store/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii-y.drv",["out"]),'.repeat(4000)}],[],"x86_64-linux","/bin/sh",[],[])`);
+    execFileSync(hook, { env: { DRV_PATH: big, OUT_PATHS: "" } });
+    expect(readFileSync(join(paths.spool, "ffffffffffffffffffffffffffffffff-big.drv"), "utf8")).toBe(`${big}\n${out}\n`);
+    const many = join(root, "gggggggggggggggggggggggggggggggg-many.drv");
+    const outputs = Array.from({ length: 200 }, (_, i) => `("o${i}","/nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-${i}","","")`).join(",");
+    writeFileSync(many, `Derive([${outputs}],[],[],"x86_64-linux","/bin/sh",[],[])`);
+    execFileSync(hook, { env: { DRV_PATH: many, OUT_PATHS: "" } });
+    expect(readFileSync(join(paths.spool, "gggggggggggggggggggggggggggggggg-many.drv"), "utf8").split("\n")).toHaveLength(4);
+    expect(readlinkSync(join(paths.gcroots, "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1"))).toBe("/nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1");
+  });
+
   it("fails (and so stops the daemon's builds) rather than enqueue nothing when the outputs can't be found", () => {
     const { root, paths } = folders();
     const hook = join(root, "hook");
