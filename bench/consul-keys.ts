@@ -52,7 +52,8 @@ try {
     // Twenty branches, as a team's pushes spread over them.
     for (let i = 0; i < builds; i += 10) {
       await Promise.all(Array.from({ length: Math.min(10, builds - i) }, async (_, j) => {
-        const body = JSON.stringify(giteaPush({ cloneUrl: repo.clone_url, after: commit, ref: `refs/heads/topic-${(i + j) % 20}`, sender: "alice" }));
+        // One commit for all (its statuses must land on a real one); a push of its own each, as Gitea numbers them.
+        const body = JSON.stringify({ ...giteaPush({ cloneUrl: repo.clone_url, after: commit, ref: `refs/heads/topic-${(i + j) % 20}`, sender: "alice" }), total_commits: i + j });
         const response = await fetch(`${petrel.url}/hook`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-gitea-event": "push", "x-gitea-delivery": randomUUID(), "x-gitea-signature": createHmac("sha256", secret).update(body).digest("hex") },
@@ -78,7 +79,8 @@ try {
     for (const [name, at] of [["waiting", waiting], ["ended", ended], ["forgotten by Nomad, swept", after]] as const) {
       console.log(`${name.padEnd(26)} ${String(per1000(at.keys)).padStart(6)} keys  ${String(per1000(at.bytes)).padStart(8)} bytes`);
     }
-    console.log(`sweep: ${JSON.stringify(swept)} in ${sweepMs.toFixed(0)} ms; left: ${after.keys} keys (the signing key and nothing per build)`);
+    const left = (await listKeys(consul, `${prefix}/_petrel/`)).map((entry) => entry.Key.slice(prefix.length + 9));
+    console.log(`sweep: ${JSON.stringify(swept)} in ${sweepMs.toFixed(0)} ms; left: ${left.join(", ")}`);
   } finally {
     await petrel.stop();
   }
