@@ -1,7 +1,6 @@
 import type { Command, CommanderError } from "commander";
 import { positive } from "../cli-arguments.js";
-import { defaultSpool, defaultUploadRoots } from "../upload/cli.js";
-import { openSpool } from "../upload/spool.js";
+import { openSpool, spoolDefaults } from "../upload/spool.js";
 import { collectGarbage } from "./collect.js";
 import { findOldRoots, removeRoots } from "./old-roots.js";
 import { rootQueuedOutputs } from "./queued-roots.js";
@@ -16,8 +15,8 @@ export function registerGcCommands(program: Command): void {
     .description("remove build GC roots older than --days, then collect the Nix store's garbage, keeping every path still queued for upload")
     .option("--gcroots <dir>", "the builds' GC roots (the builder's gcroots)", "/nix/var/nix/gcroots/petrel")
     .option("--days <n>", "age in days after which a build's GC root goes", positive, 7)
-    .option("--spool <dir>", "the upload spool, whose entries keep their roots", defaultSpool)
-    .option("--upload-gcroots <dir>", "where the post-build-hook roots queued outputs", defaultUploadRoots)
+    .option("--spool <dir>", "the upload spool, whose entries keep their roots", spoolDefaults.spool)
+    .option("--upload-gcroots <dir>", "where the post-build-hook roots queued outputs", spoolDefaults.uploadRoots)
     .option("--dry-run", "remove nothing: say which roots would go and how many store paths are dead already")
     .option("--no-collect", "only remove the old roots")
     .action(async (options: GcOptions) => {
@@ -34,7 +33,7 @@ type GcOptions = { gcroots: string; days: number; spool: string; uploadGcroots: 
 
 async function gc({ gcroots, days, spool: spoolDir, uploadGcroots, dryRun = undefined, collect }: GcOptions) {
   const { old, kept } = findOldRoots(gcroots, days * day);
-  const spool = openSpool(spoolDir, uploadGcroots);
+  const spool = openSpool(spoolDir, uploadGcroots, { readOnly: dryRun === true });
   const waiting = [...spool.list(), ...spool.deadEntries()];
   if (dryRun) {
     const collected = collect ? await collectGarbage(true) : undefined;

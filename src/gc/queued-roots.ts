@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, unlinkSync } from "node:fs";
-import { basename, join } from "node:path";
-import type { SpoolEntry } from "../upload/spool.js";
+import { join } from "node:path";
+import { rootName, rootOf, type SpoolEntry } from "../upload/spool.js";
 
 /** gc's own roots, beside the hook's: the uploader never removes these, gc's next pass does. */
 export const keptByGc = "kept-by-gc";
@@ -20,19 +20,19 @@ export function rootQueuedOutputs(entries: SpoolEntry[], uploadRoots: string) {
   const own = join(uploadRoots, keptByGc);
   mkdirSync(own, { recursive: true });
   const waiting = new Set(entries.flatMap((entry) => entry.outputs));
-  const names = new Set([...waiting].map((output) => basename(output)));
+  const names = new Set([...waiting].map(rootName));
   const released = readdirSync(own).filter((name) => !names.has(name));
   for (const name of released) unlinkSync(join(own, name));
 
   const reRooted: string[] = [];
   const gone: string[] = [];
   for (const output of waiting) {
-    if (isLink(join(uploadRoots, basename(output))) || isLink(join(own, basename(output)))) continue;
+    if (isLink(rootOf(uploadRoots, output)) || isLink(rootOf(own, output))) continue;
     if (!existsSync(output)) {
       gone.push(output);
       continue;
     }
-    symlinkSync(output, join(own, basename(output)));
+    symlinkSync(output, rootOf(own, output));
     reRooted.push(output);
   }
   return { reRooted, released: released.length, gone };

@@ -6,12 +6,10 @@ import { createLogger } from "../log.js";
 import { installHook } from "./install-hook.js";
 import { nixCopy } from "./nix-copy.js";
 import { sameStore } from "./same-store.js";
-import { openSpool } from "./spool.js";
+import { openSpool, spoolDefaults } from "./spool.js";
 import { createUploadMetrics, serveUploadMetrics } from "./upload-metrics.js";
 import { createUploader } from "./uploader.js";
 
-export const defaultSpool = "/var/spool/petrel/upload";
-export const defaultUploadRoots = "/nix/var/nix/gcroots/petrel-upload";
 
 /** `petrel upload`: the node's side of the binary cache. */
 export function registerUploadCommands(program: Command): void {
@@ -20,8 +18,8 @@ export function registerUploadCommands(program: Command): void {
     .description("drain the Nix post-build spool to the binary cache, or install the post-build-hook that fills it")
     .option("--to <store-uri>", "the binary cache: file:///…, http(s)://…, s3://… where this node's Nix supports it")
     .option("--untrusted-to <store-uri>", "the cache for what the untrusted builds' nix-daemon built; without it, those paths are not uploaded")
-    .option("--spool <dir>", "the spool folder", defaultSpool)
-    .option("--gcroots <dir>", "where the hook roots queued outputs (under /nix/var/nix/gcroots)", defaultUploadRoots)
+    .option("--spool <dir>", "the spool folder", spoolDefaults.spool)
+    .option("--gcroots <dir>", "where the hook roots queued outputs (under /nix/var/nix/gcroots)", spoolDefaults.uploadRoots)
     .option("--install-hook <file>", "instead of draining: write the post-build-hook for these --spool and --gcroots (name it in the nix-daemon's nix.conf)")
     .option("--nix-store <path>", "with --install-hook: nix-store's absolute path (default: found on PATH)")
     .option("--untrusted", "with --install-hook: the hook of the nix-daemon untrusted builds use; its entries go to --untrusted-to, or nowhere")

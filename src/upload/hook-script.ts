@@ -1,3 +1,6 @@
+import { join } from "node:path";
+import { spoolFolders, untrustedPrefix } from "./spool.js";
+
 export type HookPaths = {
   /** One file per built derivation lands here, for `petrel upload` to drain. */
   spool: string;
@@ -13,9 +16,6 @@ export type HookPaths = {
   untrusted?: boolean;
 };
 
-/** The name prefix of the entries an untrusted daemon's hook makes. */
-export const untrustedPrefix = "untrusted-";
-
 /**
  * Nix's post-build-hook, as a few lines of sh rather than a Node process:
  * the daemon waits for it after every derivation and builds nothing else
@@ -29,6 +29,7 @@ export function hookScript({ spool, gcroots, nixStore, untrusted = false }: Hook
   for (const [name, path] of Object.entries({ spool, gcroots, nixStore })) {
     if (!/^\/[A-Za-z0-9_.+\-/]+$/.test(path)) throw new Error(`${name} must be an absolute path of plain characters, not '${path}'`);
   }
+  const staging = join(spool, spoolFolders.staging);
   return `#!/bin/sh
 # Nix post-build-hook written by \`petrel upload --install-hook\`: enqueues, never uploads.
 set -eu
@@ -51,7 +52,7 @@ fi
 # One process roots every output (-n: an earlier root to a directory is replaced, not entered).
 [ -z "$outs" ] || ln -sfn -t "${gcroots}" $outs
 entry=${untrusted ? untrustedPrefix : ""}\${DRV_PATH##*/}
-printf '%s\\n' "$DRV_PATH" $outs > "${spool}/.tmp/$entry.$$"
-mv -f "${spool}/.tmp/$entry.$$" "${spool}/$entry"
+printf '%s\\n' "$DRV_PATH" $outs > "${staging}/$entry.$$"
+mv -f "${staging}/$entry.$$" "${spool}/$entry"
 `;
 }

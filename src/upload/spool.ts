@@ -1,23 +1,40 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { untrustedPrefix } from "./hook-script.js";
+
+/**
+ * The spool's format on disk, owned here: `<spool>/<entry>` files, one per
+ * built derivation (the .drv's name, `untrusted-` first when the untrusted
+ * daemon built it; the .drv on the first line, its outputs after), written in
+ * `.tmp/` and renamed into place; failed attempts counted in `.attempts/`,
+ * given-up entries kept in `.dead/`; a GC root per output under the upload
+ * roots, named by the output's store name.
+ */
+export const spoolDefaults = { spool: "/var/spool/petrel/upload", uploadRoots: "/nix/var/nix/gcroots/petrel-upload" };
+export const spoolFolders = { staging: ".tmp", attempts: ".attempts", dead: ".dead" };
+/** The name prefix of the entries an untrusted daemon's hook makes. */
+export const untrustedPrefix = "untrusted-";
+/** An output's upload root is named by its store name (what `ln -t` names a link by, in the hook). */
+export const rootName = (output: string) => basename(output);
+export const rootOf = (uploadRoots: string, output: string) => join(uploadRoots, rootName(output));
 
 /** One built derivation waiting for upload: the spool file's name, the .drv, its outputs, which daemon built it, and when it was queued. */
 export type SpoolEntry = { name: string; drv: string; outputs: string[]; trusted: boolean; queuedAt: number };
 
 /**
- * The spool the post-build-hook fills: a file per derivation, renamed into
- * place. Its state lives in files beside it (failed attempts in `.attempts`,
- * given-up entries in `.dead`), so a killed uploader resumes where it was.
+ * The spool the post-build-hook fills. Its state lives in files beside the
+ * entries, so a killed uploader resumes where it was. `readOnly`: only looks
+ * (`petrel gc --dry-run`), making no folder.
  */
-export function openSpool(dir: string, gcroots: string) {
-  const attemptsDir = join(dir, ".attempts");
-  const deadDir = join(dir, ".dead");
-  mkdirSync(attemptsDir, { recursive: true, mode: 0o700 });
-  mkdirSync(deadDir, { recursive: true, mode: 0o700 });
+export function openSpool(dir: string, gcroots: string, { readOnly = false } = {}) {
+  const attemptsDir = join(dir, spoolFolders.attempts);
+  const deadDir = join(dir, spoolFolders.dead);
+  if (!readOnly) {
+    mkdirSync(attemptsDir, { recursive: true, mode: 0o700 });
+    mkdirSync(deadDir, { recursive: true, mode: 0o700 });
+  }
 
   const removeRoots = (entry: SpoolEntry) => {
-    for (const output of entry.outputs) rmSync(join(gcroots, basename(output)), { force: true });
+    for (const output of entry.outputs) rmSync(rootOf(gcroots, output), { force: true });
   };
 
   return {
@@ -53,7 +70,7 @@ export function openSpool(dir: string, gcroots: string) {
     },
 
     dead(): string[] {
-      return readdirSync(deadDir);
+      return existsSync(deadDir) ? readdirSync(deadDir) : [];
     },
 
     /** The dead letters with their outputs, whose roots stay until an operator decides. */
@@ -66,7 +83,7 @@ export type Spool = ReturnType<typeof openSpool>;
 /** The entries of a spool folder, oldest first: the .drv on the first line, its outputs after. */
 function readEntries(folder: string): SpoolEntry[] {
   const entries: SpoolEntry[] = [];
-  for (const name of readdirSync(folder)) {
+  for (const name of existsSync(folder) ? readdirSync(folder) : []) {
     if (name.startsWith(".")) continue;
     try {
       const path = join(folder, name);

@@ -69,6 +69,10 @@ describe("petrel gc", () => {
     age(root);
     const answer = await gc("--dry-run", "--days", "7");
     expect(answer).toMatchObject({ dryRun: true, oldRoots: [root], keptRoots: 0 });
+    // Looking makes nothing: a spool that isn't there stays so.
+    const nowhere = join(run.path, "no-spool-yet");
+    await petrel(["gc", "--dry-run", "--no-collect", "--gcroots", gcroots, "--spool", nowhere, "--upload-gcroots", node.uploadRoots], daemon.clientEnv);
+    expect(existsSync(nowhere)).toBe(false);
     expect(answer.deadNow).toBeGreaterThanOrEqual(1);
     expect({ root: existsSync(root), top: await valid(top) }).toEqual({ root: true, top: true });
     rmSync(join(gcroots, "dry"), { recursive: true });
