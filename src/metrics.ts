@@ -37,6 +37,11 @@ export function createMetrics() {
       help: "Build logs being sent right now through GET /build?log=…, followed or not.",
       registers: [registry],
     }),
+    logUpstreams: new Gauge({
+      name: "petrel_log_upstreams_open",
+      help: "Followed Nomad log streams open: one per task and log type, however many follow it.",
+      registers: [registry],
+    }),
     hookLatency: new Histogram({
       name: "petrel_hook_dispatch_seconds",
       help: "Time from a hook's arrival to its builds being dispatched.",

@@ -4,6 +4,7 @@ import type { Nomad } from "../nomad/client.js";
 import type { TaskState } from "../nomad/types.js";
 import { UpstreamError } from "../upstream-error.js";
 import { latestAllocation, resolveTask } from "./allocation.js";
+import { createLogHubs, type LogHubs } from "./log-hub.js";
 import { createTaskEnd, isOver, type TaskEnd } from "./task-end.js";
 
 export type ReadLogOptions = {
@@ -26,9 +27,10 @@ export type BuildLogs = ReturnType<typeof createBuildLogs>;
  * offset reached, without follow, which does end. Streams, not chunks, so the
  * bytes go from Nomad's socket to the client's without a hop per chunk.
  */
-export function createBuildLogs(nomad: Nomad) {
+export function createBuildLogs(nomad: Nomad, onUpstreams?: (open: number) => void) {
   const taskEnd = createTaskEnd(nomad);
-  return { read: (jobId: string, options: ReadLogOptions) => readBuildLog(nomad, taskEnd, jobId, options) };
+  const hubs = createLogHubs(nomad, onUpstreams);
+  return { read: (jobId: string, options: ReadLogOptions) => readBuildLog(nomad, { taskEnd, hubs }, jobId, options) };
 }
 
 /** Sends a build's log to `destination`, leaving it open; `onBytes` hears of every chunk sent. */
@@ -39,7 +41,7 @@ export async function sendBuildLog(segments: AsyncIterable<Readable>, destinatio
   }
 }
 
-async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, options: ReadLogOptions): AsyncIterable<Readable> {
+async function* readBuildLog(nomad: Nomad, { taskEnd, hubs }: { taskEnd: TaskEnd; hubs: LogHubs }, jobId: string, options: ReadLogOptions): AsyncIterable<Readable> {
   const { type, follow = false, signal } = options;
   let offset = 0;
   let index = 0;
@@ -72,22 +74,30 @@ async function* readBuildLog(nomad: Nomad, taskEnd: TaskEnd, jobId: string, opti
     }
     if (!hasStarted(state)) continue;
 
+    const joined = hubs.join(alloc.ID, task, type, offset, (bytes) => (offset += bytes));
+    if (joined === undefined) {
+      // Behind the task's shared stream: read up to the log's end alone, then join it.
+      const rest = await readRest(nomad, alloc.ID, { task, type, offset, started: true }, signal);
+      if (rest !== undefined) {
+        // Counted as it is piped on, in one go, so no byte flows uncounted or unsent.
+        const segment = new PassThrough();
+        rest.on("data", (chunk: Buffer) => (offset += chunk.length));
+        rest.on("error", (error) => segment.destroy(error));
+        rest.pipe(segment);
+        yield segment;
+      }
+      signal?.throwIfAborted();
+      index = 0;
+      continue;
+    }
     const cut = new AbortController();
     const onAbort = () => cut.abort();
     signal?.addEventListener("abort", onAbort);
+    // Leaving ends the segment, whose every byte is then sent: `offset` counts what it was handed.
+    cut.signal.addEventListener("abort", joined.leave);
     try {
-      const body = await nomad.logs(alloc.ID, { task, type, follow: true, offset, signal: cut.signal });
-      const segment = new PassThrough();
-      body.on("data", (chunk: Buffer) => (offset += chunk.length));
-      body.on("error", (error) => (cut.signal.aborted ? segment.end() : segment.destroy(error)));
-      body.pipe(segment);
-      // Unpiped, ended and cut in one go, so `offset` counts exactly the bytes handed on.
-      void taskEnd(jobId, alloc.ID, task, cut.signal).then(() => {
-        body.unpipe(segment);
-        segment.end();
-        cut.abort();
-      });
-      yield segment;
+      void taskEnd(jobId, alloc.ID, task, cut.signal).then(() => cut.abort());
+      yield joined.segment;
     } finally {
       cut.abort();
       signal?.removeEventListener("abort", onAbort);

@@ -30,7 +30,7 @@ export type BuildRoutesDeps = { nomad: Nomad; metrics: Metrics; maxLogStreams: n
 /** GET /build?job=…: a build's status (JSON), its live page (browsers), or its log (`&log=`, `&follow=1`). */
 export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: BuildRoutesDeps): Router {
   const router = Router();
-  const logs = createBuildLogs(nomad);
+  const logs = createBuildLogs(nomad, (open) => metrics.logUpstreams.set(open));
   let open = 0;
   // Half the streams at most per client address, so that one client's idle followers never hold them all.
   const perClient = Math.ceil(maxLogStreams / 2);

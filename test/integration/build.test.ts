@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { request, type IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerBuilder } from "../cluster/builder.js";
 import { waitUntil } from "../cluster/wait.js";
@@ -209,6 +209,33 @@ describe("GET /build refusals", () => {
       await nomad.jobs.stop(id);
       await quiet.stop();
     }
+  });
+
+  it("shares one upstream stream among the followers of a task, and a late one still gets the whole log", async () => {
+    const id = await dispatchScript(nomad, builder, "for i in 1 2 3 4 5 6; do echo line $i; sleep 1; done");
+    const whole = Array.from({ length: 6 }, (_, i) => `line ${i + 1}\n`).join("");
+    const gauge = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(await (await fetch(`${petrel.url}/metrics`)).text())?.[1]);
+    await waitUntil("the build to print", async () => ((await (await fetch(`${petrel.url}/build?${job(id)}&log=stdout`)).text()).includes("line 2") ? true : undefined), { timeoutMs: 60_000 });
+    const early = [fetch(`${petrel.url}/build?${job(id)}&log=stdout&follow=1`), fetch(`${petrel.url}/build?${job(id)}&log=stdout&follow=1`)];
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const late = fetch(`${petrel.url}/build?${job(id)}&log=stdout&follow=1`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect([await gauge("petrel_log_streams_open"), await gauge("petrel_log_upstreams_open")]).toEqual([3, 1]);
+    const texts = await Promise.all([...early, late].map(async (answer) => (await answer).text()));
+    expect(texts).toEqual([whole, whole, whole]);
+    expect(await gauge("petrel_log_upstreams_open")).toBe(0);
+  });
+
+  it("lets a follower that never reads fall behind without holding back the one that reads", async () => {
+    const id = await dispatchScript(nomad, builder, "sleep 2; head -c 4000000 /dev/zero | tr '\\0' x; echo; sleep 1");
+    await waitUntil("the build to run", async () => ((await nomad.jobs.get(id)).Status === "running" ? true : undefined), { timeoutMs: 60_000 });
+    // Asks, then never reads: the socket fills, and Petrel's writes to it stall.
+    const stalled = await new Promise<IncomingMessage>((resolve, reject) => request(`${petrel.url}/build?${job(id)}&log=stdout&follow=1`, resolve).on("error", reject).end());
+    stalled.pause();
+    const reader = await fetch(`${petrel.url}/build?${job(id)}&log=stdout&follow=1`);
+    const text = await reader.text();
+    expect(text.length).toBe(4_000_001);
+    stalled.destroy();
   });
 
   it("answers 503 when Nomad is unreachable", async () => {
