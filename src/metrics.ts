@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { upstreamCalls } from "./upstream-calls.js";
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -36,6 +37,16 @@ export function createMetrics() {
       name: "petrel_log_streams_open",
       help: "Build logs being sent right now through GET /build?log=…, followed or not.",
       registers: [registry],
+    }),
+    upstreamCalls: new Counter({
+      name: "petrel_upstream_calls_total",
+      help: "Calls this process made to Nomad and Consul, by upstream and kind (write: PUT, POST, DELETE; read: the rest).",
+      labelNames: ["upstream", "kind"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [upstream, kinds] of Object.entries(upstreamCalls())) for (const [kind, count] of Object.entries(kinds)) this.inc({ upstream, kind }, count);
+      },
     }),
     logUpstreams: new Gauge({
       name: "petrel_log_upstreams_open",

@@ -1,6 +1,7 @@
 import Consul from "consul";
 import type { Config } from "../config.js";
 import { createAgent } from "../tls-agent.js";
+import { countCall } from "../upstream-calls.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 
 export type { Consul };
@@ -23,6 +24,7 @@ export function createConsul(config: Config["consul"]): Consul {
 
 /** Runs a Consul call, telling "Consul said no" (status) apart from "Consul is not there". */
 export async function consulCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  countCall("consul", what.split(" ")[0]!);
   try {
     return await call();
   } catch (error) {

@@ -2,6 +2,7 @@ import fetch, { type Response } from "node-fetch";
 import type { Config } from "../config.js";
 import { createAgent } from "../tls-agent.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
+import { countCall } from "../upstream-calls.js";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -39,6 +40,7 @@ export function createNomadHttp(nomad: Config["nomad"]): NomadHttp {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     let response: Response;
+    countCall("nomad", method);
     try {
       response = await fetch(url, {
         method,
