@@ -5,7 +5,7 @@ import type { Nomad } from "../nomad/client.js";
 const maxBehindBytes = 1 << 20;
 
 type Subscriber = { segment: PassThrough; skip: number; handed: (bytes: number) => void };
-type Hub = { position: number; subscribers: Set<Subscriber>; stop: AbortController };
+type Hub = { key: string; position: number; subscribers: Set<Subscriber>; stop: AbortController };
 
 export type LogHubs = ReturnType<typeof createLogHubs>;
 
@@ -20,16 +20,23 @@ export type LogHubs = ReturnType<typeof createLogHubs>;
 export function createLogHubs(nomad: Nomad, onUpstreams: (open: number) => void = () => {}) {
   const hubs = new Map<string, Hub>();
 
+  /** Stops a hub's upstream stream and forgets the hub. */
+  function retire(hub: Hub) {
+    hub.stop.abort();
+    if (hubs.get(hub.key) === hub) hubs.delete(hub.key);
+    onUpstreams(hubs.size);
+  }
+
   function open(key: string, allocId: string, task: string, type: "stdout" | "stderr", offset: number): Hub {
-    const hub: Hub = { position: offset, subscribers: new Set(), stop: new AbortController() };
+    const hub: Hub = { key, position: offset, subscribers: new Set(), stop: new AbortController() };
     hubs.set(key, hub);
     onUpstreams(hubs.size);
+    // An upstream that fails on its own cuts its followers' streams; one stopped here just ends them.
     const close = (error?: Error) => {
-      if (hubs.get(key) === hub) hubs.delete(key);
-      onUpstreams(hubs.size);
-      hub.stop.abort();
+      const failure = hub.stop.signal.aborted ? undefined : error;
+      retire(hub);
       for (const { segment } of hub.subscribers) {
-        if (error && !hub.stop.signal.aborted) segment.destroy(error);
+        if (failure) segment.destroy(failure);
         else segment.end();
       }
       hub.subscribers.clear();
@@ -40,7 +47,7 @@ export function createLogHubs(nomad: Nomad, onUpstreams: (open: number) => void 
           hub.position += chunk.length;
           for (const subscriber of hub.subscribers) deliver(hub, subscriber, chunk);
         });
-        body.on("error", (error: Error) => close(hub.stop.signal.aborted ? undefined : error));
+        body.on("error", (error: Error) => close(error));
         body.on("end", () => close());
       },
       (error: Error) => close(error),
@@ -64,11 +71,7 @@ export function createLogHubs(nomad: Nomad, onUpstreams: (open: number) => void 
   function leave(hub: Hub, subscriber: Subscriber) {
     if (!hub.subscribers.delete(subscriber)) return;
     subscriber.segment.end();
-    if (hub.subscribers.size === 0) {
-      hub.stop.abort();
-      for (const [key, known] of hubs) if (known === hub) hubs.delete(key);
-      onUpstreams(hubs.size);
-    }
+    if (hub.subscribers.size === 0) retire(hub);
   }
 
   return {

@@ -8,6 +8,10 @@ const b64url = (value: string) => Buffer.from(value, "utf8").toString("base64url
 /** The job a `reported` or `superseded` key is about. */
 export const jobOfKey = (key: string) => Buffer.from(key.slice(key.lastIndexOf("/") + 1), "base64url").toString("utf8");
 
+/** The folders under `_petrel/` whose keys the janitor sweeps (`janitor.ts`). */
+type SweptFolder = "redeemed" | "reported" | "superseded" | "latest";
+const folder = (prefix: string, name: SweptFolder) => `${prefix}/_petrel/${name}/`;
+
 export const consulKeys = {
   /**
    * A repository's config (operator; `consul/repo-config.ts`): Albatros'
@@ -28,15 +32,14 @@ export const consulKeys = {
   /** The key single-use tokens are signed with (`single-use/signing-key.ts`). */
   signingKey: (prefix: string) => `${prefix}/_petrel/single-use-key`,
   /** A single-use token that was redeemed, by its id (`single-use/single-use.ts`). */
-  redeemed: (prefix: string, tokenId: string) => `${prefix}/_petrel/redeemed/${tokenId}`,
-  /** The folders swept of keys that no longer matter (`janitor.ts`). */
-  folder: (prefix: string, name: "redeemed" | "reported" | "superseded" | "latest") => `${prefix}/_petrel/${name}/`,
+  redeemed: (prefix: string, tokenId: string) => `${folder(prefix, "redeemed")}${tokenId}`,
+  folder,
   /** The last commit status posted for a build (`report/report-build.ts`). */
-  reported: (prefix: string, job: string) => `${prefix}/_petrel/reported/${b64url(job)}`,
+  reported: (prefix: string, job: string) => `${folder(prefix, "reported")}${b64url(job)}`,
   /** The commit that superseded a canceled build (`dispatch/auto-cancel.ts`). */
-  superseded: (prefix: string, job: string) => `${prefix}/_petrel/superseded/${b64url(job)}`,
+  superseded: (prefix: string, job: string) => `${folder(prefix, "superseded")}${b64url(job)}`,
   /** The latest build of a branch or pull request and flavor, by a digest of them (`dispatch/auto-cancel.ts`). */
-  latest: (prefix: string, lineage: string) => `${prefix}/_petrel/latest/${lineage}`,
+  latest: (prefix: string, lineage: string) => `${folder(prefix, "latest")}${lineage}`,
   /** A request waiting for approval, by its id (`approval/approvals.ts`). */
   approval: (prefix: string, id: string) => `${prefix}/_petrel/approval/${id}`,
 };

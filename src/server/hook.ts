@@ -27,15 +27,16 @@ export function hookRoutes(deps: HookHandlerDeps & AutoCancelDeps & { publicUrl:
     express.raw({ type: () => true, limit: maxBody }),
     async (req, res) => {
       const started = performance.now();
+      const query = queryOf(req);
       let result: HookResult;
       try {
-        result = await handleHook({ headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), query: queryOf(req) });
+        result = await handleHook({ headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), query });
       } catch (error) {
-        deps.metrics.hooks.inc({ ...hookLabels(req.headers, queryOf(req).token), outcome: refusalOutcome(error) });
+        deps.metrics.hooks.inc({ ...hookLabels(req.headers, query.token), outcome: refusalOutcome(error) });
         req.log.warn({ problem: (error as Error).message }, "hook refused");
         throw error;
       }
-      deps.metrics.hooks.inc({ ...hookLabels(req.headers, queryOf(req).token), outcome: result.outcome });
+      deps.metrics.hooks.inc({ ...hookLabels(req.headers, query.token), outcome: result.outcome });
       if (result.outcome === "ignored") {
         req.log.info({ repo: result.repo, event: result.source.event, reason: result.reason }, "hook ignored");
         res.status(202).json({ ignored: result.reason });
