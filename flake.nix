@@ -15,8 +15,11 @@
           version = (builtins.fromJSON (builtins.readFile ./package.json)).version;
           src = ./.;
           nodejs = pkgs.nodejs_20;
-          # Refresh with `prefetch-npm-deps package-lock.json` after changing dependencies.
-          npmDepsHash = nixpkgs.lib.fakeHash;
+          # Each dependency is fetched by the address and hash package-lock.json
+          # records for it (.npmrc keeps the addresses in), so there is no hash
+          # of all of them to keep in step with the lockfile.
+          npmDeps = pkgs.importNpmLock { npmRoot = ./.; };
+          npmConfigHook = pkgs.importNpmLock.npmConfigHook;
           npmBuildScript = "build";
           meta = {
             description = "Nomad-native CI dispatcher";

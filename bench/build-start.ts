@@ -1,8 +1,10 @@
 /**
- * Build start latency under the exec driver: from dispatching hcl/builder.hcl
- * on a root Nomad client to the first line of the build script, with the
- * chroot of hcl/nomad-client.hcl against Nomad's default chroot_env (all of
- * /bin /etc /lib* /sbin /usr) measured in the same run. As root.
+ * Build start latency under the isolating drivers: from dispatching
+ * hcl/builder.hcl on a root Nomad client to the first line of the build
+ * script. Under exec with the chroot of hcl/nomad-client.hcl and with Nomad's
+ * default chroot_env (all of /bin /etc /lib* /sbin /usr, the baseline), and
+ * under docker in the Dockerfile's builder image, measured in the same run.
+ * As root.
  *
  *   npm run bench:start            (BENCH_ROUNDS, default 5)
  */
@@ -10,6 +12,7 @@ import { dirname } from "node:path";
 import { readConfig } from "../src/config.js";
 import { createNomad, type Nomad } from "../src/nomad/client.js";
 import { checkout, giveToCheckoutUser, registerIsolatedBuilder } from "../test/cluster/builder.js";
+import { buildPetrelImages, importBaseImage, startDocker } from "../test/cluster/docker.js";
 import { startConsul } from "../test/cluster/consul.js";
 import { startNomad } from "../test/cluster/nomad.js";
 import { createRunDir } from "../test/cluster/run-dir.js";
@@ -31,7 +34,9 @@ async function startLatencies(nomad: Nomad, builder: string, repo: { url: string
   return samples.sort((a, b) => a - b);
 }
 
-async function measure(nomadChroot: boolean): Promise<number[]> {
+type Setup = "nomad-chroot" | "exec" | "docker";
+
+async function measure(setup: Setup): Promise<number[]> {
   const run = createRunDir("petrel-bench-start-");
   const consul = await startConsul(run);
   const repos = run.sub("repos");
@@ -42,26 +47,34 @@ async function measure(nomadChroot: boolean): Promise<number[]> {
   const gitCache = giveToCheckoutUser(run.sub("git-cache"));
   const gcroots = run.sub("gcroots");
   const hostVolumes = { nix: "/nix", petrel: checkout, "petrel-gcroots": gcroots, "petrel-git-cache": gitCache, repos };
-  const agent = await startNomad(run, { consulAddr: consul.addr, isolated: { hostVolumes, nomadChroot } });
+  const engine = setup === "docker" ? await startDocker(run) : undefined;
+  const image = engine ? (await buildPetrelImages(engine, await importBaseImage(engine))).builder : undefined;
+  const agent = await startNomad(run, { consulAddr: consul.addr, isolated: { hostVolumes, nomadChroot: setup === "nomad-chroot", ...(engine ? { dockerHost: engine.host } : {}) } });
   try {
     const nomad = createNomad(readConfig({ NOMAD_ADDR: agent.addr }).nomad);
     const builder = await registerIsolatedBuilder(nomad, "bench-builder", {
       git_cache: gitCache,
       gcroots,
       volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true }, repos: { path: repos, read_only: true } },
+      ...(image ? { driver: "docker", image } : {}),
     });
     return await startLatencies(nomad, builder, repo);
   } finally {
     await agent.stop();
+    await engine?.stop();
     await consul.stop();
     await run.remove();
   }
 }
 
 const stats = (samples: number[]) => ({ median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]! });
-const baseline = stats(await measure(true));
-const petrel = stats(await measure(false));
-console.log(`build start latency under the exec driver: dispatch → first line of .albatros, ${rounds} builds after one warm-up, ms`);
-for (const [name, r] of [["Nomad's default chroot_env (baseline)", baseline], ["hcl/nomad-client.hcl's chroot", petrel]] as const) {
-  console.log(`${name.padEnd(38)} median ${r.median.toFixed(0).padStart(6)}  min ${r.min.toFixed(0).padStart(6)}  max ${r.max.toFixed(0).padStart(6)}  ×${(r.median / baseline.median).toFixed(2)} baseline`);
+const baseline = stats(await measure("nomad-chroot"));
+const results = [
+  ["exec, Nomad's default chroot_env (baseline)", baseline],
+  ["exec, hcl/nomad-client.hcl's chroot", stats(await measure("exec"))],
+  ["docker, the Dockerfile's builder image", stats(await measure("docker"))],
+] as const;
+console.log(`build start latency: dispatch → first line of .albatros, ${rounds} builds after one warm-up, ms`);
+for (const [name, r] of results) {
+  console.log(`${name.padEnd(44)} median ${r.median.toFixed(0).padStart(6)}  min ${r.min.toFixed(0).padStart(6)}  max ${r.max.toFixed(0).padStart(6)}  ×${(r.median / baseline.median).toFixed(2)} baseline`);
 }

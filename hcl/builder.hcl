@@ -6,7 +6,8 @@
 #
 #   nomad job run hcl/builder.hcl          # production: exec driver, as nobody, no capabilities,
 #                                          # on nodes set up with hcl/nomad-client.hcl
-#   nomad job run -var driver=docker -var image=… -var 'petrel_command=["petrel"]' hcl/builder.hcl
+#   nomad job run -var driver=docker -var image=petrel-builder:0.1.0 hcl/builder.hcl
+#                                          # the Dockerfile's `builder` target, Petrel inside it
 #   nomad job run -var driver=raw_exec hcl/builder.hcl     # dev and test clusters
 #
 # Petrel dispatches it with meta; `nomad job status builder` lists every build.
@@ -24,31 +25,31 @@ variable "driver" {
 variable "image" {
   type        = string
   default     = ""
-  description = "Container image of the executor with the docker driver; it needs petrel, git and flock."
+  description = "Container image of both tasks with the docker driver: the Dockerfile's `builder` target (petrel as its entrypoint, git, flock, the Nix client, the users named here)."
 }
 
 variable "petrel_command" {
   type        = list(string)
   default     = ["/usr/bin/node", "/opt/petrel/dist/cli.js"]
-  description = "How the executor invokes Petrel, before the `exec` argument: a path inside the task, e.g. [\"petrel\"] in an image."
+  description = "How the exec and raw_exec drivers invoke Petrel, before the `fetch` or `exec` argument: a path inside the task. The docker driver runs the image's entrypoint."
 }
 
 variable "user" {
   type        = string
   default     = "nobody"
-  description = "The unprivileged user the exec driver runs the build as."
+  description = "The unprivileged user the isolating drivers run the build as; with docker, a user of the image."
 }
 
 variable "checkout_user" {
   type        = string
   default     = "petrel-git"
-  description = "The user the exec driver runs the checkout task as: the owner of the git cache, never the build's user, so no build can write what a later build checks out."
+  description = "The user the isolating drivers run the checkout task as: the owner of the git cache, never the build's user, so no build can write what a later build checks out. With docker, the image's users are not the node's: give the cache owner's uid:gid."
 }
 
 variable "cap_drop" {
   type        = list(string)
   default     = ["all"]
-  description = "Capabilities the exec driver takes from the build. Nomad's default set includes dac_override, with which even nobody reads root's 0600 files: keep [\"all\"]."
+  description = "Capabilities the isolating drivers take from the build. Nomad's default set includes dac_override, with which even nobody reads root's 0600 files: keep [\"all\"]."
 }
 
 variable "volumes" {
@@ -57,7 +58,7 @@ variable "volumes" {
     "nix"    = { path = "/nix", read_only = true }
     "petrel" = { path = "/opt/petrel", read_only = true }
   }
-  description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself. The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and petrel-gcroots."
+  description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself (not with docker: it is in the image). The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and petrel-gcroots."
 }
 
 variable "ca_file" {
@@ -113,13 +114,16 @@ variable "memory" {
 
 locals {
   isolated = var.driver != "raw_exec"
+  docker   = var.driver == "docker"
+  # An image brings Petrel along; the node's copy is for the exec driver.
+  volumes = { for name, mount in var.volumes : name => mount if !(local.docker && name == "petrel") }
   # Volumes mounted in lexical order of their names: /nix before the GC roots inside it.
-  mounts = local.isolated ? merge(var.volumes, {
+  mounts = local.isolated ? merge(local.volumes, {
     "petrel-gcroots"   = { path = var.gcroots, read_only = false }
     "petrel-git-cache" = { path = var.git_cache, read_only = true }
   }) : {}
   # The checkout task sees the same node, but the git cache it alone writes.
-  checkout_mounts = local.isolated ? merge(var.volumes, {
+  checkout_mounts = local.isolated ? merge(local.volumes, {
     "petrel-git-cache" = { path = var.git_cache, read_only = false }
   }) : {}
   # Both tasks read the same environment: the meta and the cache's place
@@ -181,10 +185,11 @@ job "builder" {
       user   = local.isolated ? var.checkout_user : ""
 
       config {
-        image    = var.driver == "docker" ? var.image : null
-        cap_drop = local.isolated ? var.cap_drop : null
-        command  = var.petrel_command[0]
-        args     = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["fetch"])
+        image        = local.docker ? var.image : null
+        network_mode = local.docker ? "host" : null
+        cap_drop     = local.isolated ? var.cap_drop : null
+        command      = local.docker ? null : var.petrel_command[0]
+        args         = concat(local.docker ? [] : slice(var.petrel_command, 1, length(var.petrel_command)), ["fetch"])
       }
 
       dynamic "volume_mount" {
@@ -211,10 +216,14 @@ job "builder" {
 
       config {
         # A null attribute is left out, so each driver sees only its own.
-        image    = var.driver == "docker" ? var.image : null
-        cap_drop = local.isolated ? var.cap_drop : null
-        command  = var.petrel_command[0]
-        args     = concat(slice(var.petrel_command, 1, length(var.petrel_command)), ["exec"])
+        image = local.docker ? var.image : null
+        # The node's network, as under exec: Petrel, the forge and the agents
+        # are reached at the addresses the node reaches them at.
+        network_mode = local.docker ? "host" : null
+        cap_drop     = local.isolated ? var.cap_drop : null
+        # docker runs the image's entrypoint (petrel) with these arguments.
+        command = local.docker ? null : var.petrel_command[0]
+        args    = concat(local.docker ? [] : slice(var.petrel_command, 1, length(var.petrel_command)), ["exec"])
       }
 
       dynamic "volume_mount" {

@@ -4,6 +4,10 @@
 #   nomad job run hcl/petrel.hcl
 #   nomad job run -var driver=docker -var image=registry.example.org/petrel:0.1.0 hcl/petrel.hcl
 #
+# Under docker the container shares the node's network, as exec tasks do: the
+# node's Consul agent answers on 127.0.0.1 only, and Consul checks and forges
+# reach Petrel at the node's address.
+#
 # Tokens never go in this file: put them in the Nomad Variable nomad/jobs/petrel
 # (keys nomad_token and consul_token); the template below hands them to the task.
 
@@ -25,7 +29,7 @@ variable "image" {
 variable "command" {
   type        = string
   default     = "petrel"
-  description = "The petrel binary (or node, with the CLI script in args)."
+  description = "The petrel binary (or node, with the CLI script in args); docker runs the image's entrypoint."
 }
 
 variable "args" {
@@ -95,14 +99,14 @@ job "petrel" {
       driver = var.driver
 
       config {
-        image   = var.driver == "docker" ? var.image : null
-        command = var.command
-        args    = concat(var.args, ["serve"])
-        ports   = var.driver == "docker" ? ["http"] : null
+        image        = var.driver == "docker" ? var.image : null
+        network_mode = var.driver == "docker" ? "host" : null
+        command      = var.driver == "docker" ? null : var.command
+        args         = concat(var.args, ["serve"])
       }
 
       env {
-        PETREL_LISTEN    = var.driver == "docker" ? "0.0.0.0:${NOMAD_PORT_http}" : "${NOMAD_ADDR_http}"
+        PETREL_LISTEN    = "${NOMAD_ADDR_http}"
         PETREL_URL       = var.public_url == "" ? "http://${NOMAD_ADDR_http}" : var.public_url
         PETREL_KV_PREFIX = var.kv_prefix
         NOMAD_ADDR       = var.nomad_addr

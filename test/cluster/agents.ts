@@ -27,10 +27,10 @@ export function obtainAgent(name: AgentName): Promise<Agent> {
 async function locate(name: AgentName): Promise<Agent> {
   const onPath = findOnPath(name);
   if (onPath) return { name, path: onPath, version: versionOf(name, onPath), source: "PATH" };
-  const cached = await runBuild(name, { buildIfMissing: false });
+  const cached = await runCacheScript(buildScript, [name], { buildIfMissing: false });
   if (cached) return { name, path: cached, version: versionOf(name, cached), source: "cache" };
   process.stderr.write(`[cluster] ${name} is neither on PATH nor cached: building it from its Go module\n`);
-  const built = await runBuild(name, { buildIfMissing: true });
+  const built = await runCacheScript(buildScript, [name], { buildIfMissing: true });
   if (!built) throw new Error(`could not obtain ${name}: see the build output above`);
   return { name, path: built, version: versionOf(name, built), source: "built" };
 }
@@ -48,10 +48,14 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
-/** Runs build-agent.sh, streaming its progress; it prints the binary's path last. */
-function runBuild(name: AgentName, { buildIfMissing }: { buildIfMissing: boolean }): Promise<string | undefined> {
+/**
+ * Runs one of the harness's cache scripts (build-agent.sh, build-base-image.sh),
+ * streaming its progress; it prints the cached file's path last. Without
+ * buildIfMissing it only looks.
+ */
+export function runCacheScript(script: string, args: string[], { buildIfMissing }: { buildIfMissing: boolean }): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn(buildScript, [name], {
+    const child = spawn(script, args, {
       env: { ...process.env, ...(buildIfMissing ? {} : { PETREL_AGENT_LOOKUP_ONLY: "1" }) },
       stdio: ["ignore", "pipe", buildIfMissing ? "inherit" : "ignore"],
     });

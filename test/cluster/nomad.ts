@@ -27,8 +27,11 @@ export type RunningNomad = {
  */
 export type NomadOptions = { consulAddr: string; secure?: TestPki; isolated?: IsolatedClient };
 
-/** `nomadChroot` keeps Nomad's default chroot_env instead of hcl/nomad-client.hcl's: a benchmark's baseline. */
-export type IsolatedClient = { hostVolumes: Record<string, string>; nomadChroot?: boolean };
+/**
+ * `nomadChroot` keeps Nomad's default chroot_env instead of hcl/nomad-client.hcl's: a benchmark's baseline.
+ * `dockerHost` enables the docker driver on that engine (test/cluster/docker.ts).
+ */
+export type IsolatedClient = { hostVolumes: Record<string, string>; nomadChroot?: boolean; dockerHost?: string };
 
 const buildNodeConfig = fileURLToPath(new URL("../../hcl/nomad-client.hcl", import.meta.url));
 
@@ -50,14 +53,14 @@ export async function startNomad(run: RunDir, options: NomadOptions): Promise<Ru
   let nomad = createNomad(anonymous);
   let token: string | undefined;
   if (options.isolated && process.getuid?.() !== 0) throw new Error("an isolated Nomad client (exec driver) must be started as root");
-  const driver = options.isolated ? "exec" : "raw_exec";
+  const drivers = options.isolated ? ["exec", ...(options.isolated.dockerHost ? ["docker"] : [])] : ["raw_exec"];
   const daemon = await startAgent(run, {
     name: "nomad",
     command: agent.path,
     args: ["agent", "-dev", ...(options.isolated && !options.isolated.nomadChroot ? ["-config", buildNodeConfig] : []), "-config", config],
     dir,
     asInvoker: options.isolated !== undefined,
-    readiness: `a ready Nomad client with a healthy ${driver} driver`,
+    readiness: `a ready Nomad client with healthy drivers: ${drivers.join(", ")}`,
     ready: async () => {
       // The one-time ACL bootstrap succeeds once the server has a leader.
       if (options.secure && token === undefined) {
@@ -65,7 +68,9 @@ export async function startNomad(run: RunDir, options: NomadOptions): Promise<Ru
         nomad = createNomad({ ...anonymous, token });
       }
       const ready = (await nomad.nodes()).find((node) => node.Status === "ready");
-      return ready !== undefined && (await nomad.node(ready.ID)).Drivers?.[driver]?.Healthy === true;
+      if (ready === undefined) return false;
+      const healthy = (await nomad.node(ready.ID)).Drivers ?? {};
+      return drivers.every((driver) => healthy[driver]?.Healthy === true);
     },
     timeoutMs: 60_000,
   });
@@ -119,7 +124,7 @@ plugin "raw_exec" {
 consul {
   address = "${o.consulAddr.replace(/^https?:\/\//, "")}"${o.isolated ? quietInConsul : ""}
 }
-${secure}${o.isolated ? isolatedClient(o.isolated.hostVolumes) : ""}
+${secure}${o.isolated ? isolatedClient(o.isolated.hostVolumes) : ""}${o.isolated?.dockerHost ? dockerPlugin(o.isolated.dockerHost) : ""}
 `;
 }
 
@@ -133,4 +138,18 @@ const quietInConsul = `
 function isolatedClient(hostVolumes: Record<string, string>): string {
   const volumes = Object.entries(hostVolumes).map(([name, path]) => `  host_volume "${name}" {\n    path = "${path}"\n  }`);
   return `\nclient {\n${volumes.join("\n")}\n}\n`;
+}
+
+/** The docker driver on the run's own engine; the test's images stay until the engine goes. */
+function dockerPlugin(endpoint: string): string {
+  return `
+plugin "docker" {
+  config {
+    endpoint = "${endpoint}"
+    gc {
+      image = false
+    }
+  }
+}
+`;
 }

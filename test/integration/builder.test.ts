@@ -29,9 +29,13 @@ describe("hcl/builder.hcl on the real Nomad", () => {
     const parse = (variables: Record<string, string | string[]>) => nomad.jobs.parse(hcl, variables);
     const named = (job: Awaited<ReturnType<typeof parse>>, name = "executor") => job.TaskGroups?.[0]?.Tasks.find((t) => t.Name === name);
     const taskOf = async (variables: Record<string, string | string[]>) => named(await parse(variables));
-    expect(await taskOf({ driver: "docker", image: "registry.example.org/ci/executor:1", petrel_command: ["petrel"] })).toMatchObject({
-      Driver: "docker",
-      Config: { image: "registry.example.org/ci/executor:1", command: "petrel", args: ["exec"] },
+    // Under docker the image's entrypoint is Petrel, and Petrel isn't mounted from the node.
+    const docker = await taskOf({ driver: "docker", image: "registry.example.org/ci/executor:1", petrel_command: ["/usr/bin/node", "/elsewhere/cli.js"] });
+    expect({ driver: docker?.Driver, user: docker?.User, config: docker?.Config, mounts: docker?.VolumeMounts?.map((m) => m.Volume) }).toEqual({
+      driver: "docker",
+      user: "nobody",
+      config: { image: "registry.example.org/ci/executor:1", args: ["exec"], network_mode: "host", cap_drop: ["all"] },
+      mounts: ["nix", "petrel-gcroots", "petrel-git-cache"],
     });
     const exec = await parse({});
     const task = named(exec);
