@@ -1,10 +1,10 @@
-import type { Consul } from "../consul/client.js";
-import { readRepoConfig, type RepoConfig } from "../consul/repo-config.js";
+import type { RepoConfig } from "../consul/repo-config.js";
+import type { RepoConfigs } from "../consul/repo-configs.js";
 import { decideTrust } from "../trust.js";
 import { fromBuildMeta } from "../builds/build-meta.js";
 import type { DispatchBuilds } from "./dispatch-builds.js";
 
-export type RerunDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds };
+export type RerunDeps = { repoConfigs: RepoConfigs; dispatchBuilds: DispatchBuilds };
 
 /**
  * The same commit built again, as a hook for it would be now: trust decided
@@ -14,10 +14,10 @@ export type RerunDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: Disp
  * a repository Petrel has no config for, runs again on its own builder,
  * trusted by nobody.
  */
-export function createRerun({ consul, kvPrefix, dispatchBuilds }: RerunDeps) {
+export function createRerun({ repoConfigs, dispatchBuilds }: RerunDeps) {
   return async function rerun(builder: string, meta: Record<string, string>): Promise<string> {
     const request = fromBuildMeta(meta);
-    const config: RepoConfig = (request.cloneUrl ? await readRepoConfig(consul, kvPrefix, request.cloneUrl) : undefined) ?? { hook: {}, builder, autoCancel: false };
+    const config: RepoConfig = (request.cloneUrl ? await repoConfigs.get(request.cloneUrl) : undefined) ?? { hook: {}, builder, autoCancel: false };
     const trust = decideTrust(request, config.trusted);
     const [build] = await dispatchBuilds(request, config, { flavors: [meta.FLAVOR ?? "default"], trust, delivery: undefined });
     return build!.job;

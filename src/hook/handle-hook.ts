@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { approvalId, type Approvals, type AwaitingApproval } from "../approval/approvals.js";
 import { NothingToApprove, type Approve } from "../approval/approve.js";
-import { type Consul } from "../consul/client.js";
-import { readRepoConfig, RepoConfigError, type RepoConfig } from "../consul/repo-config.js";
+import { RepoConfigError, type RepoConfig } from "../consul/repo-config.js";
+import type { RepoConfigs } from "../consul/repo-configs.js";
 import type { DispatchBuilds, DispatchedBuild } from "../dispatch/dispatch-builds.js";
 import { isApproval, isIgnored, type BuildRequest } from "../forge/build-request.js";
 import { deliveryKey } from "./delivery-key.js";
@@ -23,21 +23,21 @@ export type HookResult =
   | { outcome: "awaiting"; source: HookSource; repo: string; config: RepoConfig; approval: AwaitingApproval }
   | { outcome: "dispatched"; source: HookSource; repo: string; config: RepoConfig; request: BuildRequest; trust: TrustDecision; builds: DispatchedBuild[] };
 
-export type HookHandlerDeps = { consul: Consul; kvPrefix: string; dispatchBuilds: DispatchBuilds; approvals: Approvals; approve: Approve };
+export type HookHandlerDeps = { repoConfigs: RepoConfigs; dispatchBuilds: DispatchBuilds; approvals: Approvals; approve: Approve };
 
 /**
  * One hook from bytes to builds: who sent it, which repository, is it
- * authentic (checked against that repository's config, read anew every time),
+ * authentic (checked against that repository's config as Consul has it now),
  * what it asks for, how far it is trusted, and the dispatched children — or,
  * for an untrusted event with no untrusted builder to go to, a record waiting
  * for approval.
  */
-export function createHookHandler({ consul, kvPrefix, dispatchBuilds, approvals, approve }: HookHandlerDeps) {
+export function createHookHandler({ repoConfigs, dispatchBuilds, approvals, approve }: HookHandlerDeps) {
   return async function handleHook({ headers, body, query }: HookInput): Promise<HookResult> {
     const source = identifyHook(headers, query.token);
     const payload = parseJson(body);
     const repo = source.forge.repositoryUrl(payload);
-    const config = await repoConfig(consul, kvPrefix, repo);
+    const config = await repoConfig(repoConfigs, repo);
     authenticateHook(source, { headers, body, queryToken: query.token }, config);
 
     const outcome = source.forge.parse(source.event, payload);
@@ -78,9 +78,9 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-async function repoConfig(consul: Consul, prefix: string, repo: string): Promise<RepoConfig> {
+async function repoConfig(repoConfigs: RepoConfigs, repo: string): Promise<RepoConfig> {
   try {
-    const config = await readRepoConfig(consul, prefix, repo);
+    const config = await repoConfigs.get(repo);
     if (!config) throw new HookError(404, `no Petrel config for repository ${repo}`);
     return config;
   } catch (error) {

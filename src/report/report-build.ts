@@ -1,5 +1,5 @@
 import { consulCall, type Consul } from "../consul/client.js";
-import { readRepoConfig } from "../consul/repo-config.js";
+import type { RepoConfigs } from "../consul/repo-configs.js";
 import { consulKeys, jobOfKey } from "../consul/keys.js";
 import type { KvEntry } from "../consul/sweep-keys.js";
 import { missingBuildMeta } from "../builds/build-meta.js";
@@ -11,7 +11,7 @@ import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import type { JobSummary } from "../nomad/types.js";
 
-export type ReporterDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; publicUrl: string; metrics: Metrics; logger: Logger };
+export type ReporterDeps = { nomad: Nomad; consul: Consul; repoConfigs: RepoConfigs; kvPrefix: string; publicUrl: string; metrics: Metrics; logger: Logger };
 
 /**
  * Brings one build's commit status on its forge up to date with Nomad.
@@ -19,7 +19,7 @@ export type ReporterDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; pub
  * so replicas post a state once, in order, and never a state that
  * contradicts one already posted (the first final state wins).
  */
-export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics, logger }: ReporterDeps) {
+export function createReportBuild({ nomad, consul, repoConfigs, kvPrefix, publicUrl, metrics, logger }: ReporterDeps) {
   /** `known`: the job as an event just carried it, which saves asking Nomad again. */
   return async function reportBuild(jobId: string, known?: JobSummary): Promise<void> {
     const job = known ?? (await nomad.jobs.find(jobId));
@@ -59,7 +59,7 @@ export function createReportBuild({ nomad, consul, kvPrefix, publicUrl, metrics,
   }
 
   async function statusPosterOf(meta: Record<string, string>): Promise<((status: CommitStatus) => Promise<void>) | undefined> {
-    const config = await readRepoConfig(consul, kvPrefix, meta.REPO_URL!);
+    const config = await repoConfigs.get(meta.REPO_URL!);
     return config && statusPoster(config, { forge: meta.FORGE, forgeRepo: meta.FORGE_REPO, commit: meta.COMMIT! });
   }
 }

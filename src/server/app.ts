@@ -3,6 +3,7 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import type { Config } from "../config.js";
 import type { Consul } from "../consul/client.js";
+import type { RepoConfigs } from "../consul/repo-configs.js";
 import { createApprovals } from "../approval/approvals.js";
 import { createApprove } from "../approval/approve.js";
 import { createBuildDispatcher } from "../dispatch/dispatch-builds.js";
@@ -27,6 +28,8 @@ export type AppDeps = {
   config: Config;
   nomad: Nomad;
   consul: Consul;
+  /** Every repository's config (`followRepoConfigs`), which its owner stops. */
+  repoConfigs: RepoConfigs;
   logger: Logger;
   metrics?: Metrics;
   /** With TLS on: the CA that clients (and gateways) verify Petrel with, served at /ca.pem. */
@@ -45,18 +48,18 @@ export function createApp(deps: AppDeps): Express {
       genReqId: (req) => deliveryIdOf(req.headers) ?? randomUUID(),
     }),
   );
-  const { config, nomad, consul } = deps;
+  const { config, nomad, consul, repoConfigs } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const singleUse = createSingleUse({ consul, prefix: config.kvPrefix });
   const dispatchBuilds = createBuildDispatcher({ nomad, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(healthRoutes(deps));
   app.use(metricsRoutes({ metrics }));
   const approvals = createApprovals({ consul, kvPrefix: config.kvPrefix });
-  const approve = createApprove({ consul, kvPrefix: config.kvPrefix, approvals, dispatchBuilds });
-  app.use(hookRoutes({ nomad, consul, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, approve, publicUrl: config.publicUrl }));
+  const approve = createApprove({ repoConfigs, approvals, dispatchBuilds });
+  app.use(hookRoutes({ nomad, consul, repoConfigs, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, approve, publicUrl: config.publicUrl }));
   app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams, logIdleSeconds: config.logIdleSeconds }));
-  app.use(secretsRoutes({ nomad, consul, kvPrefix: config.kvPrefix, singleUse }));
-  const rerun = createRerun({ consul, kvPrefix: config.kvPrefix, dispatchBuilds });
+  app.use(secretsRoutes({ nomad, repoConfigs, singleUse }));
+  const rerun = createRerun({ repoConfigs, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));
   app.use(approvalRoutes({ approvals, approve, apiToken: config.apiToken }));
   app.use(gatewayRoutes({ nomad, consul, kvPrefix: config.kvPrefix, apiToken: config.apiToken }));

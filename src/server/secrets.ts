@@ -1,11 +1,10 @@
 import { Router } from "express";
-import type { Consul } from "../consul/client.js";
-import { readRepoConfig } from "../consul/repo-config.js";
+import type { RepoConfigs } from "../consul/repo-configs.js";
 import type { Nomad } from "../nomad/client.js";
 import { SingleUseError, type SingleUse } from "../single-use/single-use.js";
 import { BuildIdentityError, checkBuildIdentity } from "./build-identity.js";
 
-export type SecretsDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; singleUse: SingleUse };
+export type SecretsDeps = { nomad: Nomad; repoConfigs: RepoConfigs; singleUse: SingleUse };
 
 /**
  * GET /secrets/build/:token — a trusted build's single-use URL: the
@@ -15,7 +14,7 @@ export type SecretsDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; sing
  * → 410. The secrets are read from Consul at redemption, so they never sit in
  * Nomad.
  */
-export function secretsRoutes({ nomad, consul, kvPrefix, singleUse }: SecretsDeps): Router {
+export function secretsRoutes({ nomad, repoConfigs, singleUse }: SecretsDeps): Router {
   const router = Router();
   router.get("/secrets/build/:token", async (req, res) => {
     res.set("cache-control", "no-store");
@@ -24,7 +23,7 @@ export function secretsRoutes({ nomad, consul, kvPrefix, singleUse }: SecretsDep
       await singleUse.check("build", token);
       await checkBuildIdentity(nomad, req, token);
       const { subject } = await singleUse.redeem("build", token);
-      const config = await readRepoConfig(consul, kvPrefix, subject);
+      const config = await repoConfigs.get(subject);
       if (!config) {
         res.status(404).json({ error: "the repository's config is gone" });
         return;

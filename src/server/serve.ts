@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
 import type { Config } from "../config.js";
 import { createConsul } from "../consul/client.js";
+import { followRepoConfigs } from "../consul/repo-configs.js";
 import { createLogger } from "../log.js";
 import { createNomad } from "../nomad/client.js";
 import { createMetrics } from "../metrics.js";
@@ -16,7 +17,8 @@ export async function serve(config: Config): Promise<Server> {
   const logger = createLogger(config.logLevel);
   const [nomad, consul, metrics] = [createNomad(config.nomad), createConsul(config.consul), createMetrics()];
   const tls = config.tls && serverTls(config.tls, config.listen.host);
-  const app = createApp({ config, nomad, consul, logger, metrics, ...(tls ? { caCert: tls.ca } : {}) });
+  const repoConfigs = followRepoConfigs({ consul, prefix: config.kvPrefix, logger });
+  const app = createApp({ config, nomad, consul, repoConfigs, logger, metrics, ...(tls ? { caCert: tls.ca } : {}) });
   // Client certificates are asked for, not required: the boot routes check them, hooks and builds don't.
   const server = tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2" }, app) : createHttpServer(app);
   // A certificate Petrel's CA did not sign ends the connection; no certificate at all is fine.
@@ -31,12 +33,13 @@ export async function serve(config: Config): Promise<Server> {
     { listen: `${config.listen.host}:${config.listen.port}`, url: config.publicUrl, nomad: config.nomad.addr, consul: config.consul.addr, kvPrefix: config.kvPrefix },
     "petrel is serving",
   );
-  const reporter = startReporter({ nomad, consul, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics, logger });
+  const reporter = startReporter({ nomad, consul, repoConfigs, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics, logger });
   const janitor = startJanitor({ nomad, consul, kvPrefix: config.kvPrefix, logger }, config.sweepIntervalSeconds);
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
     void reporter.stop();
     janitor.stop();
+    repoConfigs.stop();
     server.close(() => process.exit(0));
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();

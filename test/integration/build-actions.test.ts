@@ -25,7 +25,7 @@ beforeAll(async () => {
   builder = await registerBuilder(nomad, { id: "actions-builder", unplaceable: true });
   gitlab = await startFakeGitlab();
   petrel = await startPetrel({ PETREL_API_TOKEN: apiToken });
-  reporter = startReporter({ nomad, consul, kvPrefix: "petrel-test", publicUrl: petrel.url, metrics: createMetrics(), logger: createLogger("silent") });
+  reporter = startReporter({ nomad, consul, repoConfigs: petrel.repoConfigs, kvPrefix: "petrel-test", publicUrl: petrel.url, metrics: createMetrics(), logger: createLogger("silent") });
   await reporter.ready;
 });
 afterAll(async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../src/config.js";
 import { createConsul } from "../../src/consul/client.js";
+import { followRepoConfigs, type RepoConfigs } from "../../src/consul/repo-configs.js";
 import { createLogger } from "../../src/log.js";
 import { createNomad } from "../../src/nomad/client.js";
 import { createApp } from "../../src/server/app.js";
@@ -10,11 +11,18 @@ import { freePorts } from "../cluster/ports.js";
 import { clusterConfig } from "../support/clients.js";
 
 const servers: Server[] = [];
-afterAll(() => servers.forEach((server) => server.close()));
+const followers: RepoConfigs[] = [];
+afterAll(() => {
+  servers.forEach((server) => server.close());
+  followers.forEach((follower) => follower.stop());
+});
 
 /** Petrel's app on a free port, aimed at whatever Nomad and Consul the config names. */
 async function startPetrel(config: ReturnType<typeof readConfig>): Promise<string> {
-  const app = createApp({ config, nomad: createNomad(config.nomad), consul: createConsul(config.consul), logger: createLogger("silent") });
+  const [consul, logger] = [createConsul(config.consul), createLogger("silent")];
+  const repoConfigs = followRepoConfigs({ consul, prefix: config.kvPrefix, logger });
+  followers.push(repoConfigs);
+  const app = createApp({ config, nomad: createNomad(config.nomad), consul, repoConfigs, logger });
   const server = app.listen(0, "127.0.0.1");
   servers.push(server);
   await new Promise((resolve) => server.once("listening", resolve));

@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { inject } from "vitest";
 import { readConfig, type Config, type Env } from "../../src/config.js";
 import { createConsul } from "../../src/consul/client.js";
+import { followRepoConfigs, type RepoConfigs } from "../../src/consul/repo-configs.js";
 import { createLogger } from "../../src/log.js";
 import { createNomad } from "../../src/nomad/client.js";
 import { createApp } from "../../src/server/app.js";
@@ -12,6 +13,8 @@ import "../cluster/provided.js";
 export type TestPetrel = {
   url: string;
   config: Config;
+  /** The repository configs this Petrel follows, for a reporter beside it. */
+  repoConfigs: RepoConfigs;
   /** Every log line Petrel wrote so far, as JSON lines. */
   logs: () => string;
   stop: () => Promise<void>;
@@ -38,16 +41,21 @@ export async function startPetrel(env: Env = {}): Promise<TestPetrel> {
       done();
     },
   });
-  const app = createApp({ config, nomad: createNomad(config.nomad), consul: createConsul(config.consul), logger: createLogger("info", destination) });
+  const consul = createConsul(config.consul);
+  const logger = createLogger("info", destination);
+  const repoConfigs = followRepoConfigs({ consul, prefix: config.kvPrefix, logger });
+  const app = createApp({ config, nomad: createNomad(config.nomad), consul, repoConfigs, logger });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(config.listen.port, config.listen.host, () => resolve(listening));
   });
   return {
     url: config.publicUrl,
     config,
+    repoConfigs,
     logs: () => lines,
     stop: () =>
       new Promise((resolve) => {
+        repoConfigs.stop();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
