@@ -4,15 +4,23 @@
  * script. Under exec with the chroot of hcl/nomad-client.hcl and with Nomad's
  * default chroot_env (all of /bin /etc /lib* /sbin /usr, the baseline), and
  * under docker in the Dockerfile's builder image, measured in the same run.
- * As root.
+ * Under both isolating drivers also from a `git push` to a real Gitea, whose
+ * webhook reaches `petrel serve`, to the first line. As root.
  *
  *   npm run bench:start            (BENCH_ROUNDS, default 5)
  */
 import { dirname } from "node:path";
 import { readConfig } from "../src/config.js";
+import { createConsul } from "../src/consul/client.js";
+import { writeRepoConfig } from "../src/consul/repo-config.js";
 import { createNomad, type Nomad } from "../src/nomad/client.js";
-import { checkout, giveToCheckoutUser, registerIsolatedBuilder } from "../test/cluster/builder.js";
+import { checkout, childrenOf, giveToCheckoutUser, registerIsolatedBuilder } from "../test/cluster/builder.js";
 import { buildPetrelImages, importBaseImage, startDocker } from "../test/cluster/docker.js";
+import { startGitea } from "../test/cluster/gitea.js";
+import { spawnPetrelServe } from "../test/cluster/petrel-serve.js";
+import { waitUntil } from "../test/cluster/wait.js";
+import { GiteaClient } from "../test/forge/gitea-api.js";
+import { WorkTree } from "../test/forge/gitea-git.js";
 import { startConsul } from "../test/cluster/consul.js";
 import { startNomad } from "../test/cluster/nomad.js";
 import { createRunDir } from "../test/cluster/run-dir.js";
@@ -21,27 +29,71 @@ import { createLocalRepo } from "../test/support/local-repo.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
+/** The build script prints the time it starts, in ms since the epoch. */
+const albatros = { ".albatros": { content: '#!/bin/sh\necho "started $(date +%s%3N)"\n', executable: true } };
+
+/** When `job`'s build script started, from its first line. */
+async function startedAt(nomad: Nomad, job: string): Promise<number> {
+  const alloc = await finishedAllocation(nomad, job);
+  const started = /^started (\d+)$/m.exec(await readLog(nomad, alloc.ID, "stdout"));
+  if (!started) throw new Error(`${job} printed no start line: ${await readLog(nomad, alloc.ID, "stderr")}`);
+  return Number(started[1]);
+}
+
+/** Dispatch → first line, `rounds` times after one build that fills the git mirror. */
 async function startLatencies(nomad: Nomad, builder: string, repo: { url: string; commit: string }): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i <= rounds; i++) {
     const dispatchedAt = Date.now();
     const { DispatchedJobID } = await nomad.jobs.dispatch(builder, { meta: { REPO_URL: repo.url, COMMIT: repo.commit, BRANCH: "main", FLAVOR: "default" } });
-    const alloc = await finishedAllocation(nomad, DispatchedJobID);
-    const started = /^started (\d+)$/m.exec(await readLog(nomad, alloc.ID, "stdout"));
-    if (!started) throw new Error(`${DispatchedJobID} printed no start line: ${await readLog(nomad, alloc.ID, "stderr")}`);
-    if (i > 0) samples.push(Number(started[1]) - dispatchedAt); // the first build fills the git mirror
+    const started = await startedAt(nomad, DispatchedJobID);
+    if (i > 0) samples.push(started - dispatchedAt);
   }
   return samples.sort((a, b) => a - b);
 }
 
+/**
+ * `git push` → first line: a real Gitea's webhook to `petrel serve`, which
+ * dispatches `builder`; `rounds` pushes after one that fills the git mirror.
+ */
+async function pushLatencies(nomad: Nomad, builder: string, addrs: { nomad: string; consul: string }, logDir: string): Promise<number[]> {
+  const gitea = await startGitea();
+  const petrel = await spawnPetrelServe({ nomadAddr: addrs.nomad, consulAddr: addrs.consul, logDir, env: { ...process.env, PETREL_LOG_LEVEL: "warn" } });
+  const secret = "bench-start-secret-a87ff679a2f3";
+  try {
+    const alice = await new GiteaClient(gitea.url, gitea.admin.username, gitea.admin.token).createUser("alice");
+    const repo = await alice.createRepo("started");
+    await writeRepoConfig(createConsul(readConfig({ CONSUL_HTTP_ADDR: addrs.consul }).consul), "petrel", repo.clone_url, { hook: { secret }, trusted: { senders: ["alice"] }, builder, autoCancel: false });
+    await alice.addWebhook(alice.username, repo.name, { url: `${petrel.url}/hook`, secret, events: ["push"] });
+    const tree = await WorkTree.clone(repo.clone_url, alice);
+    const samples: number[] = [];
+    try {
+      for (let i = 0; i <= rounds; i++) {
+        tree.write({ ...albatros, round: `${i}\n` });
+        const commit = await tree.commit(`round ${i}`);
+        const pushedAt = Date.now();
+        await tree.push("main");
+        const child = await waitUntil(`the build of ${commit}`, async () => (await childrenOf(nomad, builder)).find((c) => c.meta.COMMIT === commit), { intervalMs: 20 });
+        const started = await startedAt(nomad, child.id);
+        if (i > 0) samples.push(started - pushedAt);
+      }
+    } finally {
+      tree.remove();
+    }
+    return samples.sort((a, b) => a - b);
+  } finally {
+    await petrel.stop();
+    await gitea.stop();
+  }
+}
+
 type Setup = "nomad-chroot" | "exec" | "docker";
 
-async function measure(setup: Setup): Promise<number[]> {
+async function measure(setup: Setup): Promise<{ dispatch: number[]; push?: number[] }> {
   const run = createRunDir("petrel-bench-start-");
   const consul = await startConsul(run);
   const repos = run.sub("repos");
-  // The build script prints the time it starts, in ms since the epoch.
-  const repo = createLocalRepo(repos, { ".albatros": { content: '#!/bin/sh\necho "started $(date +%s%3N)"\n', executable: true } });
+  const repo = createLocalRepo(repos, albatros);
   // The checkout task fetches it by path, and git reads only its own user's repositories so.
   giveToCheckoutUser(dirname(repo.url));
   const gitCache = giveToCheckoutUser(run.sub("git-cache"));
@@ -58,7 +110,9 @@ async function measure(setup: Setup): Promise<number[]> {
       volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true }, repos: { path: repos, read_only: true } },
       ...(image ? { driver: "docker", image } : {}),
     });
-    return await startLatencies(nomad, builder, repo);
+    const dispatch = await startLatencies(nomad, builder, repo);
+    if (setup === "nomad-chroot") return { dispatch };
+    return { dispatch, push: await pushLatencies(nomad, builder, { nomad: agent.addr, consul: consul.addr }, run.path) };
   } finally {
     await agent.stop();
     await engine?.stop();
@@ -68,13 +122,18 @@ async function measure(setup: Setup): Promise<number[]> {
 }
 
 const stats = (samples: number[]) => ({ median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]! });
-const baseline = stats(await measure("nomad-chroot"));
+const baseline = await measure("nomad-chroot");
 const results = [
   ["exec, Nomad's default chroot_env (baseline)", baseline],
-  ["exec, hcl/nomad-client.hcl's chroot", stats(await measure("exec"))],
-  ["docker, the Dockerfile's builder image", stats(await measure("docker"))],
+  ["exec, hcl/nomad-client.hcl's chroot", await measure("exec")],
+  ["docker, the Dockerfile's builder image", await measure("docker")],
 ] as const;
-console.log(`build start latency: dispatch → first line of .albatros, ${rounds} builds after one warm-up, ms`);
-for (const [name, r] of results) {
-  console.log(`${name.padEnd(44)} median ${r.median.toFixed(0).padStart(6)}  min ${r.min.toFixed(0).padStart(6)}  max ${r.max.toFixed(0).padStart(6)}  ×${(r.median / baseline.median).toFixed(2)} baseline`);
+const floor = stats(baseline.dispatch).median;
+console.log(`build start latency, ${rounds} builds after one warm-up, ms`);
+for (const [name, samples] of results) {
+  for (const [from, list] of [["dispatch", samples.dispatch], ["git push", samples.push]] as const) {
+    if (list === undefined) continue;
+    const r = stats(list);
+    console.log(`${name.padEnd(44)} ${from.padEnd(8)} → first line  median ${r.median.toFixed(0).padStart(6)}  min ${r.min.toFixed(0).padStart(6)}  max ${r.max.toFixed(0).padStart(6)}  ×${(r.median / floor).toFixed(2)} baseline`);
+  }
 }
