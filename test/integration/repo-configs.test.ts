@@ -99,11 +99,14 @@ describe("repository configs followed with a Consul blocking query", () => {
     try {
       const repo = "https://git.example.org/alice/hooked.git";
       await writeRepoConfig(consul, prefix, repo, { hook: { secret }, trusted: { senders: ["alice"] }, builder, autoCancel: false });
+      // Both followers of this process (Petrel's and the file's) answered the write and asked again, so
+      // nothing but the hook counts from here.
       await waitUntil("Petrel's configs from memory", async () => {
         const before = consulReads();
         await petrel.repoConfigs.get(repo);
         return consulReads() === before ? true : undefined;
       });
+      await fromMemory(repo, 1);
       const before = upstreamCalls();
       const [consulBefore, nomadBefore] = [{ ...before.consul }, { ...before.nomad }];
       const answer = await sendHook(petrel.url, { forge: "gitea", secret, payload: giteaPush({ cloneUrl: repo, after: "c".repeat(40) }) });
