@@ -8,15 +8,16 @@
  *
  *   npm run bench:image            (BENCH_ROUNDS, default 5)
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startCluster } from "../test/cluster/cluster.js";
-import { importBaseImage, startDocker, type RunningDocker } from "../test/cluster/docker.js";
+import { buildImage, importBaseImage, startDocker, type RunningDocker } from "../test/cluster/docker.js";
 import { freePorts } from "../test/cluster/ports.js";
 import { createRunDir } from "../test/cluster/run-dir.js";
+import { waitUntil } from "../test/cluster/wait.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const checkout = fileURLToPath(new URL("..", import.meta.url));
@@ -32,13 +33,8 @@ async function timed(action: () => Promise<unknown>): Promise<number> {
 }
 
 /** Resolves once GET /healthz answers 200, polling every 10 ms. */
-async function healthy(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline) throw new Error(`${url} did not become healthy within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const healthy = (url: string) =>
+  waitUntil(`${url}/healthz`, async () => ((await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) ? true : undefined), { timeoutMs: 30_000, intervalMs: 10 });
 
 const run = createRunDir("petrel-bench-image-");
 const cluster = await startCluster();
@@ -47,7 +43,7 @@ const context = mkdtempSync(join(tmpdir(), "petrel-image-context-"));
 try {
   for (const file of contextFiles) cpSync(join(checkout, file), join(context, file), { recursive: true });
   const base = await importBaseImage(engine);
-  const build = () => engine.docker("build", "--quiet", "--network", "host", "--build-arg", `BASE=${base}`, "--tag", "petrel:bench", context);
+  const build = () => buildImage(engine, { base, tag: "petrel:bench", context });
   const cold = await timed(build);
   const unchanged: number[] = [];
   for (let i = 0; i < rounds; i++) unchanged.push(await timed(build));
@@ -75,7 +71,9 @@ try {
   const emptyContainer = () => timed(() => engine.docker("run", "--rm", "--network", "none", "--entrypoint", "true", "petrel:bench"));
   // The same compiled code on the host: the image's /opt/petrel copied out.
   const hostCopy = join(context, "host");
-  execFileSync("sh", ["-c", `docker create --name petrel-bench-copy petrel:bench >/dev/null && docker cp petrel-bench-copy:/opt/petrel ${hostCopy} && docker rm petrel-bench-copy >/dev/null`], { env: { ...process.env, DOCKER_HOST: engine.host } });
+  await engine.docker("create", "--name", "petrel-bench-copy", "petrel:bench");
+  await engine.docker("cp", "petrel-bench-copy:/opt/petrel", hostCopy);
+  await engine.docker("rm", "petrel-bench-copy");
   const hostStart = async (): Promise<number> => {
     const [port] = await freePorts(1);
     const listen = `127.0.0.1:${port}`;

@@ -1,7 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "../log.js";
-import { countCall } from "../upstream-calls.js";
-import type { Consul } from "./client.js";
+import { consulCall, type Consul } from "./client.js";
 import { consulKeys } from "./keys.js";
 import { parseRepoConfig, readRepoConfig, RepoConfigError, type RepoConfig } from "./repo-config.js";
 import type { KvEntry } from "./sweep-keys.js";
@@ -43,8 +42,8 @@ export function followRepoConfigs({ consul, prefix, logger }: RepoConfigsDeps): 
     let index = 0;
     while (!stopped) {
       try {
-        countCall("consul", "GET");
-        const [response, data] = await blockingGet(consul)({ key: watched, recurse: true, index, wait: `${waitSeconds}s`, timeout: (waitSeconds + 30) * 1000, ctx: context });
+        const query = { key: watched, recurse: true as const, index, wait: `${waitSeconds}s`, timeout: (waitSeconds + 30) * 1000, ctx: context };
+        const [response, data] = await consulCall(`GET kv ${watched} (blocking)`, () => blockingGet(consul)(query));
         const next = Number(response.headers["x-consul-index"]);
         if (!(next > 0)) throw new Error(`Consul answered the query with index ${response.headers["x-consul-index"]}`);
         // An index going backwards means Consul's state was restored: start over.

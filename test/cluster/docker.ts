@@ -94,12 +94,17 @@ export async function importBaseImage(engine: RunningDocker): Promise<string> {
 
 export type PetrelImages = { serve: string; builder: string; base: string };
 
+export type ImageBuild = { base: string; tag: string; target?: string; context?: string };
+
+/** Builds a Dockerfile (this checkout's by default) on a local base; its npm and apt reach their registries as this machine does. */
+export function buildImage(engine: RunningDocker, { base, tag, target, context = contextDir }: ImageBuild): Promise<string> {
+  return engine.docker("build", "--quiet", "--network", "host", "--build-arg", `BASE=${base}`, ...(target ? ["--target", target] : []), "--tag", tag, context);
+}
+
 /** Builds this checkout's Dockerfile on the local base: the serving image and the builder's. */
 export async function buildPetrelImages(engine: RunningDocker, base: string, tag = "test"): Promise<PetrelImages> {
   const images = { serve: `petrel:${tag}`, builder: `petrel-builder:${tag}`, base };
-  // The build's npm and apt reach their registries as this machine does.
-  const build = (target: string, name: string) => engine.docker("build", "--quiet", "--network", "host", "--build-arg", `BASE=${base}`, "--target", target, "--tag", name, contextDir);
-  await build("serve", images.serve);
-  await build("builder", images.builder);
+  await buildImage(engine, { base, target: "serve", tag: images.serve });
+  await buildImage(engine, { base, target: "builder", tag: images.builder });
   return images;
 }

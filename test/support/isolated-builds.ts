@@ -267,13 +267,13 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
     agent: () => agent,
     gitea: () => gitea,
     alice: () => alice,
-    docker: () => docker ?? assertNever("the suite runs no docker engine under the exec driver"),
+    docker: () => docker ?? unavailable("the suite runs no docker engine under the exec driver"),
     finishedBuild,
     builders,
     prefix,
   };
 }
 
-function assertNever(reason: string): never {
+function unavailable(reason: string): never {
   throw new Error(reason);
 }
