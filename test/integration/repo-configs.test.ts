@@ -43,12 +43,17 @@ afterAll(async () => {
 
 const consulReads = () => upstreamCalls().consul.read;
 
-/** Resolves once `count` gets of `url` asked Consul nothing: the query is current and holds the config. */
-async function fromMemory(url: string, count = 50) {
-  return waitUntil(`${url}'s config from memory`, async () => {
+/**
+ * Resolves once `count` gets of `url` asked Consul nothing and all answered
+ * the config built by `builder`: the query is current and holds that config.
+ * A direct read can see a write before the query's answer reaches memory, so
+ * memory is awaited for the config itself, not only for being current.
+ */
+async function fromMemory(url: string, builder: string, count = 50) {
+  return waitUntil(`${url}'s config built by ${builder} from memory`, async () => {
     const before = consulReads();
     const answers = await Promise.all(Array.from({ length: count }, () => configs.get(url)));
-    return consulReads() === before ? answers : undefined;
+    return consulReads() === before && answers.every((config) => config?.builder === builder) ? true : undefined;
   });
 }
 
@@ -58,8 +63,7 @@ describe("repository configs followed with a Consul blocking query", () => {
   it("finds a config written a moment ago, then answers from memory with no Consul call", async () => {
     await writeRepoConfig(consul, prefix, url, { hook: { secret }, builder: "first" });
     expect(await configs.get(url)).toMatchObject({ builder: "first" });
-    const answers = await fromMemory(url);
-    expect(answers.every((config) => config?.builder === "first")).toBe(true);
+    expect(await fromMemory(url, "first")).toBe(true);
   });
 
   it("takes an edit, a broken config and a deletion within a second of the write", async () => {
@@ -79,10 +83,16 @@ describe("repository configs followed with a Consul blocking query", () => {
     const [standard, urlSafe] = consulKeys.repoConfig(prefix, both);
     expect(standard).not.toBe(urlSafe);
     await consul.kv.set(urlSafe, JSON.stringify({ hook: { secret }, builder: "url-safe" }));
+    expect(await fromMemory(both, "url-safe")).toBe(true);
     await consul.kv.set(standard, JSON.stringify({ hook: { secret }, builder: "standard" }));
-    await waitUntil("the standard key", async () => ((await configs.get(both))?.builder === "standard" ? true : undefined), { timeoutMs: 1_000, intervalMs: 10 });
-    const answers = await fromMemory(both);
-    expect(answers.every((config) => config?.builder === "standard")).toBe(true);
+    expect(await fromMemory(both, "standard")).toBe(true);
+    // The URL-safe key written last still loses: once memory holds a config
+    // written after it, memory holds it too (each answer is Consul's whole state).
+    await consul.kv.set(urlSafe, JSON.stringify({ hook: { secret }, builder: "url-safe, rewritten" }));
+    const later = "https://git.example.org/alice/written-later.git";
+    await writeRepoConfig(consul, prefix, later, { hook: { secret }, builder: "later" });
+    expect(await fromMemory(later, "later")).toBe(true);
+    expect(await fromMemory(both, "standard")).toBe(true);
   });
 
   it("reads a clone URL of another scheme from Consul every time", async () => {
@@ -106,7 +116,7 @@ describe("repository configs followed with a Consul blocking query", () => {
         await petrel.repoConfigs.get(repo);
         return consulReads() === before ? true : undefined;
       });
-      await fromMemory(repo, 1);
+      await fromMemory(repo, builder, 1);
       const before = upstreamCalls();
       const [consulBefore, nomadBefore] = [{ ...before.consul }, { ...before.nomad }];
       const answer = await sendHook(petrel.url, { forge: "gitea", secret, payload: giteaPush({ cloneUrl: repo, after: "c".repeat(40) }) });
@@ -130,8 +140,8 @@ describe("repository configs followed with a Consul blocking query", () => {
 
   it("answers unavailable once Consul is gone, never the config it remembers", async () => {
     const kept = "https://git.example.org/alice/kept.git";
-    await writeRepoConfig(consul, prefix, kept, { hook: { secret } });
-    await fromMemory(kept, 1);
+    await writeRepoConfig(consul, prefix, kept, { hook: { secret }, builder: "kept" });
+    await fromMemory(kept, "kept", 1);
     await agent.stop();
     const error = await waitUntil("a get that fails", () => configs.get(kept).then(() => undefined, (failure: unknown) => failure), { timeoutMs: 5_000, intervalMs: 10 });
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
