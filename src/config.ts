@@ -29,6 +29,8 @@ export type Config = Readonly<{
   logIdleSeconds: number;
   /** Seconds between sweeps of Petrel's Consul keys that no longer matter. */
   sweepIntervalSeconds: number;
+  /** Where finished builds are kept once Nomad forgets them; none when unset. */
+  archive?: ArchiveConfig;
   nomad: Readonly<{
     addr: string;
     token?: string;
@@ -38,6 +40,16 @@ export type Config = Readonly<{
   }>;
   consul: Readonly<{ addr: string; token?: string; tls: TlsFiles }>;
 }>;
+
+export type ArchiveConfig = Readonly<{
+  /** A folder's builds are removed `retentionDays` after dispatch by Petrel; a bucket's by its own lifecycle rule. */
+  store: Readonly<{ kind: "folder"; path: string; retentionDays: number } | { kind: "s3"; bucket: string; prefix: string; endpoint?: string; region: string; credentials?: S3Credentials }>;
+  /** Bytes of each log the archive keeps; the rest is cut with a notice. */
+  maxLogBytes: number;
+}>;
+
+/** Keys from the AWS variables; without them AWS's client looks in its own files and roles. */
+export type S3Credentials = Readonly<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>;
 
 /** PEM contents (not paths), read at start so a bad path fails before serving. */
 export type TlsFiles = Readonly<{
@@ -127,6 +139,7 @@ export function readConfig(env: Env = process.env): Config {
     sweepIntervalSeconds: read(env, "PETREL_SWEEP_INTERVAL", z.coerce.number("expected whole seconds").int("expected whole seconds").min(1, "expected at least 1 second")) ?? 600,
     logIdleSeconds: read(env, "PETREL_LOG_IDLE", z.coerce.number("expected whole seconds").int("expected whole seconds").min(1, "expected at least 1 second")) ?? 300,
     maxLogStreams: read(env, "PETREL_MAX_LOG_STREAMS", z.coerce.number("expected a whole number").int("expected a whole number").min(1, "expected at least 1").max(14, "expected at most 14 (two Nomad connections each, of 32 shared)")) ?? 8,
+    ...optional("archive", readArchive(env)),
     ...optional("apiToken", read(env, "PETREL_API_TOKEN", z.string().min(16, "expected at least 16 characters"), { secret: true })),
     nomad: {
       addr: stripSlash(read(env, "NOMAD_ADDR", httpUrl) ?? "http://127.0.0.1:4646"),
@@ -159,6 +172,48 @@ function readListenerTls(env: Env): Config["tls"] {
   if (files.cert !== undefined && files.ca === undefined) throw new ConfigError("PETREL_TLS_CA", "is required with PETREL_TLS_CERT: it verifies client certificates");
   if (files.ca !== undefined && files.cert === undefined) throw new ConfigError("PETREL_TLS_CERT", "and PETREL_TLS_KEY are required with PETREL_TLS_CA: without them Petrel would make its own certificate and ignore the CA");
   return { dir: env.PETREL_TLS_DIR || "petrel-tls", ...files };
+}
+
+const byteSize = z.string().regex(/^\d+\s*([KMG]B?)?$/i, "expected a size in bytes, or with K, M or G (e.g. 64M)").transform((raw) => {
+  const unit = /[KMG]/i.exec(raw)?.[0].toUpperCase();
+  return Number.parseInt(raw, 10) * (unit === undefined ? 1 : 1024 ** ("KMG".indexOf(unit) + 1));
+});
+const archiveUrl = z.string().regex(/^(file:\/\/\/|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/|$))/, "expected file:///<folder> or s3://<bucket>[/<prefix>]");
+
+/** PETREL_ARCHIVE names the store; S3's endpoint and region come from the AWS variables its own tools read. */
+function readArchive(env: Env): ArchiveConfig | undefined {
+  const url = read(env, "PETREL_ARCHIVE", archiveUrl);
+  const settings = ["PETREL_ARCHIVE_MAX_LOG", "PETREL_ARCHIVE_DAYS"].filter((name) => env[name]);
+  if (url === undefined) {
+    if (settings.length > 0) throw new ConfigError(settings[0]!, "is set, yet PETREL_ARCHIVE is not: set it to archive builds");
+    return undefined;
+  }
+  const parsed = new URL(url);
+  const endpoint = read(env, "AWS_ENDPOINT_URL_S3", httpUrl) ?? read(env, "AWS_ENDPOINT_URL", httpUrl);
+  const days = read(env, "PETREL_ARCHIVE_DAYS", z.coerce.number("expected whole days").int("expected whole days").min(1, "expected at least 1 day"));
+  if (days !== undefined && parsed.protocol === "s3:") throw new ConfigError("PETREL_ARCHIVE_DAYS", "applies to a folder archive: give the bucket a lifecycle rule instead (see the README)");
+  const store: ArchiveConfig["store"] = parsed.protocol === "file:"
+    ? { kind: "folder", path: decodeURIComponent(parsed.pathname).replace(/\/+$/, "") || "/", retentionDays: days ?? 90 }
+    : {
+      kind: "s3",
+      bucket: parsed.hostname,
+      // A prefix is a folder of the bucket: it ends with one '/'.
+      prefix: parsed.pathname.replace(/^\/+|\/+$/g, "").replace(/.+/, (path) => `${path}/`),
+      ...optional("endpoint", endpoint),
+      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+      ...optional("credentials", readS3Credentials(env)),
+    };
+  return {
+    store,
+    maxLogBytes: read(env, "PETREL_ARCHIVE_MAX_LOG", byteSize.refine((bytes) => bytes >= 1024, "expected at least 1K")) ?? 64 * 2 ** 20,
+  };
+}
+
+function readS3Credentials(env: Env): S3Credentials | undefined {
+  const [accessKeyId, secretAccessKey] = [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY];
+  if (!accessKeyId && !secretAccessKey) return undefined;
+  if (!accessKeyId || !secretAccessKey) throw new ConfigError(accessKeyId ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together");
+  return { accessKeyId, secretAccessKey, ...optional("sessionToken", env.AWS_SESSION_TOKEN || undefined) };
 }
 
 /** Both CLIs name their TLS variables alike: <PRODUCT>_CACERT, _CLIENT_CERT, _CLIENT_KEY, _TLS_SERVER_NAME. */

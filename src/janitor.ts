@@ -1,3 +1,4 @@
+import type { BuildArchive } from "./archive/build-archive.js";
 import type { Consul } from "./consul/client.js";
 import { consulKeys } from "./consul/keys.js";
 import { deleteStale, listKeys } from "./consul/sweep-keys.js";
@@ -7,18 +8,26 @@ import type { Nomad } from "./nomad/client.js";
 import { reportForgotten } from "./report/report-build.js";
 import { redemptionSpent } from "./single-use/single-use.js";
 
-export type JanitorDeps = { consul: Consul; nomad: Nomad; kvPrefix: string; logger: Logger };
-export type Swept = { redeemed: number; reported: number; superseded: number; latest: number };
+export type JanitorDeps = {
+  consul: Consul;
+  nomad: Nomad;
+  kvPrefix: string;
+  logger: Logger;
+  /** A folder archive, whose builds older than `retentionDays` go too (a bucket's lifecycle rule does this for S3). */
+  retention?: { archive: BuildArchive; retentionDays: number };
+};
+export type Swept = { redeemed: number; reported: number; superseded: number; latest: number; archived?: number };
 
 /**
  * Removes the keys Petrel wrote that can no longer matter, each by its
  * owner's rule: redemption records of expired tokens, reports of builds Nomad
- * has forgotten, the latest build of a branch that runs no more. The keys are
+ * has forgotten, the latest build of a branch that runs no more; and a folder
+ * archive's builds past their retention. The keys are
  * read before Nomad is, so a build dispatched meanwhile is never taken for
  * forgotten; every delete is a check-and-set, so replicas sweeping at once
  * stay right. Never on the hook path.
  */
-export async function sweepOnce({ consul, nomad, kvPrefix }: JanitorDeps, nowSeconds = Date.now() / 1000): Promise<Swept> {
+export async function sweepOnce({ consul, nomad, kvPrefix, retention }: JanitorDeps, nowSeconds = Date.now() / 1000): Promise<Swept> {
   const [redeemed, reported, superseded, latest] = await Promise.all(
     (["redeemed", "reported", "superseded", "latest"] as const).map((name) => listKeys(consul, consulKeys.folder(kvPrefix, name))),
   );
@@ -30,6 +39,7 @@ export async function sweepOnce({ consul, nomad, kvPrefix }: JanitorDeps, nowSec
     reported: await deleteStale(consul, reported!, (entry) => reportForgotten(entry, known)),
     superseded: await deleteStale(consul, superseded!, (entry) => reportForgotten(entry, known)),
     latest: await deleteStale(consul, latest!, (entry) => latestOver(entry, running)),
+    ...(retention ? { archived: await retention.archive.prune(new Date((nowSeconds - retention.retentionDays * 86_400) * 1000)) } : {}),
   };
 }
 
@@ -39,8 +49,8 @@ export function startJanitor(deps: JanitorDeps, intervalSeconds: number): { stop
   const schedule = () => {
     timer = setTimeout(() => {
       sweepOnce(deps)
-        .then((swept) => Object.values(swept).some((count) => count > 0) && deps.logger.info(swept, "swept Consul keys that no longer matter"))
-        .catch((error: unknown) => deps.logger.warn({ err: (error as Error).message }, "could not sweep Consul keys; trying again later"))
+        .then((swept) => Object.values(swept).some((count) => count > 0) && deps.logger.info(swept, "swept Consul keys and archived builds that no longer matter"))
+        .catch((error: unknown) => deps.logger.warn({ err: (error as Error).message }, "could not sweep; trying again later"))
         .finally(schedule);
     }, intervalSeconds * 1000 * (0.9 + Math.random() * 0.2));
     timer.unref();

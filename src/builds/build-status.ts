@@ -23,6 +23,8 @@ export type BuildStatus = {
   finishedAt: string | null;
   durationSeconds: number | null;
   meta: Record<string, string>;
+  /** When the archive took the build: only in answers from the archive, once Nomad has forgotten it. */
+  archivedAt?: string;
 };
 
 /** Meta keys that are capabilities, not descriptions: never shown. */

@@ -1,16 +1,21 @@
 import type { Command } from "commander";
+import type { BuildArchive } from "../archive/build-archive.js";
+import { ArchiveUnavailableError } from "../archive/object-store.js";
+import { openArchive } from "../archive/open-archive.js";
 import { ConfigError, readConfig } from "../config.js";
 import { createNomad, type Nomad } from "../nomad/client.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 import { toBuildStatus } from "./build-status.js";
 import { formatBuildDetail, formatBuildTable } from "./format.js";
 import { listBuilds } from "./list-builds.js";
-import { BuildNotFoundError, loadBuild, NotABuildError } from "./load-build.js";
+import { BuildNotFoundError, NotABuildError } from "./load-build.js";
+import { archivedStatus, locateBuild } from "./locate-build.js";
 import { createBuildLogs, sendBuildLog } from "./read-log.js";
 
 /**
  * `petrel status` and `petrel logs`: they read Nomad directly, with the Nomad
- * CLI's own NOMAD_* variables, so they work while Petrel itself is down.
+ * CLI's own NOMAD_* variables, so they work while Petrel itself is down, and
+ * a build Nomad has forgotten from the archive (PETREL_ARCHIVE).
  */
 export function registerBuildCommands(program: Command): void {
   program
@@ -21,8 +26,13 @@ export function registerBuildCommands(program: Command): void {
     .option("--stderr", "print the build's stderr instead of its stdout")
     .option("--task <name>", "another task than the builder's executor")
     .action((job: string, options: { follow?: boolean; stderr?: boolean; task?: string }) =>
-      run("logs", async (nomad) => {
-        await loadBuild(nomad, job);
+      run("logs", async ({ nomad, archive }) => {
+        const located = await locateBuild(nomad, archive, job);
+        if (located.from === "archive") {
+          const type = options.stderr ? "stderr" : "stdout";
+          process.stdout.write((await archive!.log(job, options.task ?? located.record.status.task, type)) ?? "");
+          return;
+        }
         const log = createBuildLogs(nomad).read(job, {
           type: options.stderr ? "stderr" : "stdout",
           follow: options.follow ?? false,
@@ -40,9 +50,10 @@ export function registerBuildCommands(program: Command): void {
     .option("--branch <name>", "only builds of this branch (or pull request number)")
     .option("--limit <n>", "at most this many builds", "20")
     .action((job: string | undefined, options: { repo?: string; branch?: string; limit: string }) =>
-      run("status", async (nomad) => {
+      run("status", async ({ nomad, archive }) => {
         if (job !== undefined) {
-          process.stdout.write(formatBuildDetail(toBuildStatus(await loadBuild(nomad, job))));
+          const located = await locateBuild(nomad, archive, job);
+          process.stdout.write(formatBuildDetail(located.from === "nomad" ? toBuildStatus(located.build) : archivedStatus(located.record)));
           return;
         }
         const limit = Number(options.limit);
@@ -55,10 +66,15 @@ export function registerBuildCommands(program: Command): void {
 
 class UsageError extends Error {}
 
-/** Runs a command against Nomad; every expected failure is one line on stderr and a non-zero exit. */
-async function run(name: string, body: (nomad: Nomad) => Promise<void>): Promise<void> {
+/**
+ * Runs a command against Nomad, and the archive when PETREL_ARCHIVE names
+ * one; every expected failure is one line on stderr and a non-zero exit.
+ */
+async function run(name: string, body: (from: { nomad: Nomad; archive?: BuildArchive }) => Promise<void>): Promise<void> {
   try {
-    await body(createNomad(readConfig(process.env).nomad));
+    const config = readConfig(process.env);
+    const archive = config.archive && (await openArchive(config.archive));
+    await body({ nomad: createNomad(config.nomad), ...(archive ? { archive } : {}) });
   } catch (error) {
     const [status, message] = describeFailure(error);
     process.stderr.write(`petrel ${name}: ${message}\n`);
@@ -72,6 +88,7 @@ function describeFailure(error: unknown): [number, string] {
   if (error instanceof BuildNotFoundError || error instanceof NotABuildError) return [1, error.message];
   // EX_UNAVAILABLE, like the commands that are not there yet: try again when Nomad is back.
   if (error instanceof UpstreamUnavailableError) return [69, `${error.message} (NOMAD_ADDR)`];
+  if (error instanceof ArchiveUnavailableError) return [69, `${error.message} (PETREL_ARCHIVE)`];
   if (error instanceof UpstreamError) return [1, error.message];
   throw error;
 }

@@ -24,6 +24,7 @@ export function formatBuildDetail(status: BuildStatus): string {
     ["started", status.startedAt],
     ["finished", status.finishedAt],
     ["duration", status.durationSeconds === null ? null : `${status.durationSeconds} s`],
+    ["archived", status.archivedAt ?? null],
     ...Object.entries(status.meta).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]): [string, string] => [`meta ${key}`, value]),
   ];
   const shown = lines.filter(([, value]) => value !== null && value !== "");

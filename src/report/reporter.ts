@@ -1,5 +1,5 @@
 import type { JobSummary } from "../nomad/types.js";
-import { createReportBuild, type ReporterDeps } from "./report-build.js";
+import { createReportBuild, type ReportOptions, type ReporterDeps } from "./report-build.js";
 
 export type Reporter = { stop: () => Promise<void>; /** Settles once the first resync has reported every build. */ ready: Promise<void> };
 
@@ -19,9 +19,9 @@ export function startReporter(deps: ReporterDeps): Reporter {
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   /** One report at a time per build, so its states are posted in order. */
-  const report = (job: string, known?: JobSummary): Promise<void> => {
+  const report = (job: string, options?: ReportOptions): Promise<void> => {
     const next = (pending.get(job) ?? Promise.resolve())
-      .then(() => reportBuild(job, known))
+      .then(() => reportBuild(job, options))
       .catch((error: unknown) => deps.logger.warn({ job, err: (error as Error).message }, "could not report a build; retrying on its next change"));
     pending.set(job, next);
     void next.finally(() => pending.get(job) === next && pending.delete(job));
@@ -30,7 +30,7 @@ export function startReporter(deps: ReporterDeps): Reporter {
 
   async function resync(): Promise<number> {
     const { value: jobs, index } = await deps.nomad.jobs.children();
-    await Promise.all(jobs.filter((job) => job.Meta?.FORGE).map((job) => report(job.ID)));
+    await Promise.all(jobs.filter((job) => job.Meta?.FORGE).map((job) => report(job.ID, { repair: true })));
     return index;
   }
 
@@ -43,7 +43,7 @@ export function startReporter(deps: ReporterDeps): Reporter {
           if (event.Topic === "Job") {
             const job = event.Payload.Job as JobSummary | undefined;
             // A job event carries the job: one that isn't a forge's build costs nothing more.
-            if (job?.ParentID && job.Meta?.FORGE) void report(event.Key, job);
+            if (job?.ParentID && job.Meta?.FORGE) void report(event.Key, { known: job });
             continue;
           }
           const job = (event.Payload.Allocation as { JobID?: string } | undefined)?.JobID;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import type { Config } from "../config.js";
+import type { BuildArchive } from "../archive/build-archive.js";
 import type { Consul } from "../consul/client.js";
 import type { RepoConfigs } from "../consul/repo-configs.js";
 import { createApprovals } from "../approval/approvals.js";
@@ -32,6 +33,8 @@ export type AppDeps = {
   repoConfigs: RepoConfigs;
   logger: Logger;
   metrics?: Metrics;
+  /** Where finished builds are read once Nomad forgets them (`openArchive`). */
+  archive?: BuildArchive;
   /** With TLS on: the CA that clients (and gateways) verify Petrel with, served at /ca.pem. */
   caCert?: string;
 };
@@ -57,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   const approvals = createApprovals({ consul, kvPrefix: config.kvPrefix });
   const approve = createApprove({ repoConfigs, approvals, dispatchBuilds });
   app.use(hookRoutes({ nomad, consul, repoConfigs, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, approve, publicUrl: config.publicUrl }));
-  app.use(buildRoutes({ nomad, metrics, maxLogStreams: config.maxLogStreams, logIdleSeconds: config.logIdleSeconds }));
+  app.use(buildRoutes({ nomad, ...(deps.archive ? { archive: deps.archive } : {}), metrics, maxLogStreams: config.maxLogStreams, logIdleSeconds: config.logIdleSeconds }));
   app.use(secretsRoutes({ nomad, repoConfigs, singleUse }));
   const rerun = createRerun({ repoConfigs, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));

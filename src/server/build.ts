@@ -4,8 +4,10 @@ import { fileURLToPath } from "node:url";
 import { Router, type Response } from "express";
 import { z } from "zod";
 import { toBuildStatus } from "../builds/build-status.js";
-import { latestAllocation } from "../builds/allocation.js";
-import { loadBuild } from "../builds/load-build.js";
+import { latestAllocation, resolveTask } from "../builds/allocation.js";
+import { isFinal, toBuildState } from "../builds/build-state.js";
+import { archivedStatus, locateBuild } from "../builds/locate-build.js";
+import type { BuildArchive, LogType } from "../archive/build-archive.js";
 import { createBuildLogs, sendBuildLog } from "../builds/read-log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
@@ -25,10 +27,15 @@ const query = z.object({
 // Served to the page from the installed package, so the browser renders ANSI colours with the same well-kept code everywhere.
 const ansiUpPath = fileURLToPath(import.meta.resolve("ansi_up"));
 
-export type BuildRoutesDeps = { nomad: Nomad; metrics: Metrics; maxLogStreams: number; logIdleSeconds: number };
+export type BuildRoutesDeps = { nomad: Nomad; archive?: BuildArchive; metrics: Metrics; maxLogStreams: number; logIdleSeconds: number };
 
-/** GET /build?job=…: a build's status (JSON), its live page (browsers), or its log (`&log=`, `&follow=1`). */
-export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: BuildRoutesDeps): Router {
+/**
+ * GET /build?job=…: a build's status (JSON), its live page (browsers), or its
+ * log (`&log=`, `&follow=1`), from Nomad while Nomad has them and from the
+ * archive after: the job collected, or a finished build's allocation removed
+ * from its node with its logs.
+ */
+export function buildRoutes({ nomad, archive, metrics, maxLogStreams, logIdleSeconds }: BuildRoutesDeps): Router {
   const router = Router();
   const logs = createBuildLogs(nomad, (open) => metrics.logUpstreams.set(open));
   let open = 0;
@@ -47,10 +54,10 @@ export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: B
       res.status(400).json({ error: parsed.error.issues[0]?.message ?? "invalid query" });
       return;
     }
-    const { job, log, task, offset } = parsed.data;
+    const { job, log, task, offset = 0 } = parsed.data;
     const follow = parsed.data.follow === "1" || parsed.data.follow === "true";
-    const build = await loadBuild(nomad, job);
-    const tasks = Object.keys(latestAllocation(build.allocations)?.TaskStates ?? {}).sort();
+    const located = await locateBuild(nomad, archive, job);
+    const tasks = (located.from === "nomad" ? Object.keys(latestAllocation(located.build.allocations)?.TaskStates ?? {}) : Object.keys(located.record.status.tasks)).sort();
     if (task !== undefined && tasks.length > 0 && !tasks.includes(task)) {
       res.status(400).json({ error: `job '${job}' has no task '${task}' (its tasks: ${tasks.join(", ")})` });
       return;
@@ -59,7 +66,11 @@ export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: B
       // One URL answers a page or JSON by Accept: a cache must keep them apart.
       res.vary("Accept");
       if (req.accepts(["json", "html"]) === "html") sendBuildPage(res);
-      else res.json(toBuildStatus(build, task));
+      else res.json(located.from === "nomad" ? toBuildStatus(located.build, task) : archivedStatus(located.record));
+      return;
+    }
+    if (located.from === "archive") {
+      await sendArchivedLog(res, archive!, job, task ?? located.record.status.task, log, offset);
       return;
     }
     if (open >= maxLogStreams) {
@@ -72,6 +83,11 @@ export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: B
       res.status(503).set("retry-after", "5").json({ error: `this client streams ${mine} build logs already, the most one client gets of this Petrel's ${maxLogStreams}; retry later` });
       return;
     }
+    const { job: summary, allocations } = located.build;
+    const logTask = resolveTask(latestAllocation(allocations), task);
+    // A finished build has nothing to wait for: its answer starts with its first byte, so that a
+    // log its node no longer has can still come from the archive.
+    const finished = isFinal(toBuildState(summary, allocations, logTask).state);
     open += 1;
     openBy.set(client, mine + 1);
     metrics.logStreams.inc();
@@ -83,13 +99,14 @@ export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: B
     const quiet = follow ? setTimeout(() => idle.abort(), logIdleSeconds * 1000) : undefined;
     const stop = AbortSignal.any([gone.signal, idle.signal]);
     try {
-      res.type("text/plain; charset=utf-8").set({ "cache-control": "no-store", "x-content-type-options": "nosniff", "x-accel-buffering": "no" });
-      if (follow) res.flushHeaders();
-      const segments = logs.read(job, { type: log, follow, signal: stop, ...(task === undefined ? {} : { task }), ...(offset === undefined ? {} : { offset }) });
+      res.type("text/plain; charset=utf-8").set(logHeaders);
+      if (follow && !finished) res.flushHeaders();
+      const segments = logs.read(job, { type: log, follow, signal: stop, ...(task === undefined ? {} : { task }), offset });
       await sendBuildLog(segments, res, stop, () => quiet?.refresh());
       res.end();
     } catch (error) {
       if (idle.signal.aborted && !gone.signal.aborted) res.end();
+      else if (!res.headersSent && finished && archive !== undefined && (await archive.record(job)) !== undefined) await sendArchivedLog(res, archive, job, logTask, log, offset);
       else endAfterFailure(res, error, gone.signal);
     } finally {
       clearTimeout(quiet);
@@ -101,6 +118,14 @@ export function buildRoutes({ nomad, metrics, maxLogStreams, logIdleSeconds }: B
     }
   });
   return router;
+}
+
+const logHeaders = { "cache-control": "no-store", "x-content-type-options": "nosniff", "x-accel-buffering": "no" };
+
+/** An archived log from `offset`, whole: the build is over. A task that never ran has an empty log, as in Nomad. */
+async function sendArchivedLog(res: Response, archive: BuildArchive, job: string, task: string, type: LogType, offset: number): Promise<void> {
+  const bytes = (await archive.log(job, task, type)) ?? Buffer.alloc(0);
+  res.type("text/plain; charset=utf-8").set(logHeaders).send(bytes.subarray(offset));
 }
 
 /** Before the first byte an error still gets its JSON answer; after it, the only honest signal is a cut stream. */

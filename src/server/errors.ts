@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ArchiveUnavailableError } from "../archive/object-store.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 
 /** Unknown routes answer JSON like every other error. */
@@ -7,11 +8,11 @@ export const notFound: RequestHandler = (req, res) => {
 };
 
 /**
- * The last word on failures: an unreachable Nomad or Consul is 503 (retry
+ * The last word on failures: an unreachable Nomad, Consul or archive is 503 (retry
  * later), an upstream refusal 502, a malformed body 400, anything else 500.
  */
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  if (error instanceof UpstreamUnavailableError) {
+  if (error instanceof UpstreamUnavailableError || error instanceof ArchiveUnavailableError) {
     res.status(503).json({ error: error.message });
     return;
   }

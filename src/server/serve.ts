@@ -1,6 +1,8 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
+import { createArchiveBuild } from "../archive/archive-build.js";
+import { openArchive } from "../archive/open-archive.js";
 import type { Config } from "../config.js";
 import { createConsul } from "../consul/client.js";
 import { followRepoConfigs } from "../consul/repo-configs.js";
@@ -18,7 +20,8 @@ export async function serve(config: Config): Promise<Server> {
   const [nomad, consul, metrics] = [createNomad(config.nomad), createConsul(config.consul), createMetrics()];
   const tls = config.tls && serverTls(config.tls, config.listen.host);
   const repoConfigs = followRepoConfigs({ consul, prefix: config.kvPrefix, logger });
-  const app = createApp({ config, nomad, consul, repoConfigs, logger, metrics, ...(tls ? { caCert: tls.ca } : {}) });
+  const archive = config.archive && (await openArchive(config.archive));
+  const app = createApp({ config, nomad, consul, repoConfigs, logger, metrics, ...(tls ? { caCert: tls.ca } : {}), ...(archive ? { archive } : {}) });
   // Client certificates are asked for, not required: the boot routes check them, hooks and builds don't.
   const server = tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2" }, app) : createHttpServer(app);
   // A certificate Petrel's CA did not sign ends the connection; no certificate at all is fine.
@@ -30,11 +33,14 @@ export async function serve(config: Config): Promise<Server> {
     server.listen(config.listen.port, config.listen.host, () => resolve());
   });
   logger.info(
-    { listen: `${config.listen.host}:${config.listen.port}`, url: config.publicUrl, nomad: config.nomad.addr, consul: config.consul.addr, kvPrefix: config.kvPrefix },
+    { listen: `${config.listen.host}:${config.listen.port}`, url: config.publicUrl, nomad: config.nomad.addr, consul: config.consul.addr, kvPrefix: config.kvPrefix, archive: archive?.location },
     "petrel is serving",
   );
-  const reporter = startReporter({ nomad, consul, repoConfigs, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics, logger });
-  const janitor = startJanitor({ nomad, consul, kvPrefix: config.kvPrefix, logger }, config.sweepIntervalSeconds);
+  const archiveBuild = archive && config.archive && createArchiveBuild({ nomad, archive, maxLogBytes: config.archive.maxLogBytes });
+  const reporter = startReporter({ nomad, consul, repoConfigs, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics, logger, ...(archiveBuild ? { archiveBuild } : {}) });
+  const store = config.archive?.store;
+  const retention = archive && store?.kind === "folder" ? { retention: { archive, retentionDays: store.retentionDays } } : {};
+  const janitor = startJanitor({ nomad, consul, kvPrefix: config.kvPrefix, logger, ...retention }, config.sweepIntervalSeconds);
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
     void reporter.stop();

@@ -3,11 +3,17 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type AgentName = "nomad" | "consul" | "gitea";
+export type AgentName = "nomad" | "consul" | "gitea" | "seaweedfs";
 export type Agent = { name: AgentName; path: string; version: string; source: "PATH" | "cache" | "built" };
 
 const buildScript = join(dirname(fileURLToPath(import.meta.url)), "build-agent.sh");
-const versionArgs: Record<AgentName, string[]> = { nomad: ["version"], consul: ["version"], gitea: ["--version"] };
+/** Each agent's program (SeaweedFS's is `weed`) and how it prints its version. */
+const programs: Record<AgentName, { binary: string; versionArgs: string[] }> = {
+  nomad: { binary: "nomad", versionArgs: ["version"] },
+  consul: { binary: "consul", versionArgs: ["version"] },
+  gitea: { binary: "gitea", versionArgs: ["--version"] },
+  seaweedfs: { binary: "weed", versionArgs: ["version"] },
+};
 const obtained = new Map<AgentName, Promise<Agent>>();
 
 /**
@@ -25,7 +31,7 @@ export function obtainAgent(name: AgentName): Promise<Agent> {
 }
 
 async function locate(name: AgentName): Promise<Agent> {
-  const onPath = findOnPath(name);
+  const onPath = findOnPath(programs[name].binary);
   if (onPath) return { name, path: onPath, version: versionOf(name, onPath), source: "PATH" };
   const cached = await runCacheScript(buildScript, [name], { buildIfMissing: false });
   if (cached) return { name, path: cached, version: versionOf(name, cached), source: "cache" };
@@ -62,11 +68,14 @@ export function runCacheScript(script: string, args: string[], { buildIfMissing 
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.once("error", reject);
-    child.once("exit", (code) => resolve(code === 0 ? out.trim().split("\n").pop() : undefined));
+    // "close", not "exit": the path is in stdout, which may still be unread when the process exits.
+    child.once("close", (code) => resolve(code === 0 ? out.trim().split("\n").pop() : undefined));
   });
 }
 
 function versionOf(name: AgentName, path: string): string {
-  const text = execFileSync(path, versionArgs[name], { encoding: "utf8" });
-  return /v?(\d+\.\d+\.\d+)/.exec(text)?.[1] ?? text.split("\n")[0] ?? "unknown";
+  // Captured, not shown: `weed version` adds an advertisement on stderr.
+  const text = execFileSync(path, programs[name].versionArgs, { encoding: "utf8", stdio: "pipe" });
+  // SeaweedFS's versions have no patch number ("30GB 4.53 <commit>").
+  return /v?(\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? text.split("\n")[0] ?? "unknown";
 }

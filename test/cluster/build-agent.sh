@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Builds one of the real agents the test cluster runs (nomad, consul or gitea)
-# from its Go module into Petrel's cache and prints the binary's path.
+# Builds one of the real agents the test cluster runs (nomad, consul, gitea or
+# seaweedfs) from its Go module into Petrel's cache and prints the binary's path.
 #
-# Their go.mod files replace nested modules with local folders that the module
-# zips don't carry, so `go install mod@version` is refused. Instead a wrapper
-# module is generated that requires the upstream module at the pinned version,
-# keeps upstream's dependency versions (its go.mod minus the local replaces)
-# and compiles upstream's own main.go.
+# Their go.mod files have replace directives (most of them to local folders
+# that the module zips don't carry), so `go install mod@version` is refused.
+# Instead a wrapper module is generated that requires the upstream module at
+# the pinned version, keeps upstream's dependency versions (its go.mod minus
+# the local replaces) and compiles upstream's own main package file.
 set -euo pipefail
 
-name="${1:?usage: build-agent.sh nomad|consul|gitea}"
+name="${1:?usage: build-agent.sh nomad|consul|gitea|seaweedfs}"
 # As root the agents run as an unprivileged user, who can't enter /root.
 if [[ $(id -u) == 0 ]]; then default_cache=/var/cache/petrel; else default_cache="${XDG_CACHE_HOME:-$HOME/.cache}/petrel"; fi
 cache="${PETREL_CACHE_DIR:-$default_cache}"
@@ -24,11 +24,16 @@ case "$name" in
     tags="" cgo=1 flavor=-cgo ;;
   consul) module=github.com/hashicorp/consul version=v1.20.6 tags="" cgo=0 ;;
   gitea)  module=code.gitea.io/gitea version=v1.24.6 tags="sqlite sqlite_unlock_notify" cgo=1 ;;
-  *) echo "build-agent.sh: unknown agent '$name' (nomad, consul or gitea)" >&2; exit 2 ;;
+  # A commit of master (a pseudo-version). Its one replace, go-bip39 by a fork,
+  # is kept by the wrapper module. The binary is `weed`, from weed/weed.go.
+  seaweedfs)
+    module=github.com/seaweedfs/seaweedfs version=v0.0.0-20261109003541-7506e5f91cd6
+    tags="" cgo=0 binary=weed main=weed/weed.go ;;
+  *) echo "build-agent.sh: unknown agent '$name' (nomad, consul, gitea or seaweedfs)" >&2; exit 2 ;;
 esac
 
 out="$cache/agents/$name-$version${flavor:-}"
-bin="$out/bin/$name"
+bin="$out/bin/${binary:-$name}"
 if [[ -x "$bin" ]]; then echo "$bin"; exit 0; fi
 [[ -n "${PETREL_AGENT_LOOKUP_ONLY:-}" ]] && exit 1
 
@@ -55,18 +60,23 @@ case "$name" in
     # are served by the proxy at the versions go.mod already names).
     awk '/^replace \($/ {skip=1; next} skip && /^\)$/ {skip=0; next} !skip' "$src/go.mod" |
       sed -e "s#^module .*#module petrel.local/agents/consul#" > "$work/go.mod" ;;
-  gitea)
-    sed -e "s#^module .*#module petrel.local/agents/gitea#" "$src/go.mod" > "$work/go.mod" ;;
+  gitea|seaweedfs)
+    sed -e "s#^module .*#module petrel.local/agents/$name#" "$src/go.mod" > "$work/go.mod" ;;
 esac
 # Upstream's go.sum pins the hashes it was tested with; some of them (e.g.
 # consul-awsauth's pseudo-version) are unknown to the checksum database.
 cp "$src/go.sum" "$work/go.sum"
 printf '\nrequire %s %s\n' "$module" "$version" >> "$work/go.mod"
-cp "$src/main.go" "$work/main.go"
-chmod u+w "$work"/*
+cp "$src/${main:-main.go}" "$work/main.go"
+# weed.go embeds the web UI's files next to it.
+[[ "$name" == seaweedfs ]] && cp -r "$src/weed/static" "$work/"
+chmod -R u+w "$work"
 
 ldflags=""
 [[ "$name" == gitea ]] && ldflags="-X main.Version=${version#v} -X 'main.Tags=$tags'"
+# As upstream's release builds: the commit in `weed version`, and no symbol
+# table or DWARF (164 MB instead of 232).
+[[ "$name" == seaweedfs ]] && ldflags="-s -w -X $module/weed/util/version.COMMIT=${version##*-}"
 
 log "compiling (a few minutes on a cold cache)"
 mkdir -p "$out/bin"

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readConfig } from "../../src/config.js";
 import { createConsul } from "../../src/consul/client.js";
@@ -21,7 +22,8 @@ import { waitUntil } from "./wait.js";
 const example = (name: string) => readFileSync(fileURLToPath(new URL(`../../example/${name}`, import.meta.url)), "utf8");
 
 const [cluster, gitea] = await Promise.all([startCluster(), startGitea()]);
-const env = { ...process.env, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr };
+// Finished builds are archived to a folder beside the agents' (gone with them), unless PETREL_ARCHIVE says otherwise.
+const env = { PETREL_ARCHIVE: `file://${join(cluster.runDir, "archive")}`, ...process.env, NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr };
 const listen = process.env.PETREL_LISTEN ?? "127.0.0.1:8080";
 const config = readConfig({ ...env, PETREL_LISTEN: listen });
 const nomad = createNomad(config.nomad);
@@ -65,6 +67,7 @@ Petrel is serving on ${config.publicUrl} (Ctrl-C stops Petrel, Gitea, Nomad and 
   Gitea   ${repo.html_url}   (log in as ${gitea.admin.username} / ${gitea.admin.password}; this throwaway instance lives until Ctrl-C)
   Nomad   ${cluster.nomadAddr}   (nomad ${cluster.versions.nomad}, builder job '${builder}')
   Consul  ${cluster.consulAddr}   (consul ${cluster.versions.consul}, the demo's repo config at ${configKey})
+  Archive ${env.PETREL_ARCHIVE}   (finished builds, once Nomad forgets them)
 
 Try a build:
   git clone ${cloneWithLogin} demo && cd demo

@@ -64,6 +64,8 @@ let gitea: RunningGitea;
 let petrel: TestPetrel;
 let alice: GiteaClient;
 let docker: { engine: RunningDocker; images: PetrelImages } | undefined;
+/** Apart from `docker`: an engine whose images failed to build is stopped all the same. */
+let engine: RunningDocker | undefined;
 const builders = { trusted: "isolated-builder", untrusted: "isolated-builder-untrusted", withCapabilities: "isolated-builder-capabilities" };
 
 /**
@@ -141,7 +143,7 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
     gitCache = giveToCheckoutUser(run.sub("git-cache"));
     const gcroots = run.sub("gcroots");
     if (driver === "docker") {
-      const engine = await startDocker(run);
+      engine = await startDocker(run);
       docker = { engine, images: await buildPetrelImages(engine, await importBaseImage(engine)) };
     }
     agent = await startNomad(run, {
@@ -164,7 +166,7 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
     if (gitea) expect(await gitea.stop()).toEqual([]);
     await agent?.stop();
     await consulAgent?.stop();
-    await docker?.engine.stop();
+    await engine?.stop();
     await daemon?.stop();
     await untrustedDaemon?.stop();
     node?.remove();

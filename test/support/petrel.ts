@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import { inject } from "vitest";
+import { openArchive } from "../../src/archive/open-archive.js";
 import { readConfig, type Config, type Env } from "../../src/config.js";
 import { createConsul } from "../../src/consul/client.js";
 import { followRepoConfigs, type RepoConfigs } from "../../src/consul/repo-configs.js";
@@ -44,7 +45,8 @@ export async function startPetrel(env: Env = {}): Promise<TestPetrel> {
   const consul = createConsul(config.consul);
   const logger = createLogger("info", destination);
   const repoConfigs = followRepoConfigs({ consul, prefix: config.kvPrefix, logger });
-  const app = createApp({ config, nomad: createNomad(config.nomad), consul, repoConfigs, logger });
+  const archive = config.archive && (await openArchive(config.archive));
+  const app = createApp({ config, nomad: createNomad(config.nomad), consul, repoConfigs, logger, ...(archive ? { archive } : {}) });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(config.listen.port, config.listen.host, () => resolve(listening));
   });

@@ -118,4 +118,39 @@ describe("readConfig", () => {
     expect(error.message).not.toContain("s3cr3t-token");
     expect(configError({ PETREL_API_TOKEN: "tooshort" }).message).not.toContain("tooshort");
   });
+
+  it("archives to nothing unless PETREL_ARCHIVE names a folder or a bucket", () => {
+    expect(readConfig({}).archive).toBeUndefined();
+    expect(readConfig({ PETREL_ARCHIVE: "file:///var/lib/petrel/archive/" }).archive).toEqual({
+      store: { kind: "folder", path: "/var/lib/petrel/archive", retentionDays: 90 },
+      maxLogBytes: 64 * 2 ** 20,
+    });
+    expect(readConfig({ PETREL_ARCHIVE: "file:///srv/ci%20history", PETREL_ARCHIVE_DAYS: "30", PETREL_ARCHIVE_MAX_LOG: "512k" }).archive).toEqual({
+      store: { kind: "folder", path: "/srv/ci history", retentionDays: 30 },
+      maxLogBytes: 512 * 1024,
+    });
+    expect(readConfig({ PETREL_ARCHIVE: "s3://ci-history", PETREL_ARCHIVE_MAX_LOG: "8M" }).archive).toEqual({
+      store: { kind: "s3", bucket: "ci-history", prefix: "", region: "us-east-1" },
+      maxLogBytes: 8 * 2 ** 20,
+    });
+  });
+
+  it("takes an S3 archive's endpoint and region from the AWS variables, the service's own first", () => {
+    const env = { PETREL_ARCHIVE: "s3://ci-history/petrel/builds/", AWS_ENDPOINT_URL: "https://s3.example.org", AWS_ENDPOINT_URL_S3: "http://garage.lab:3900", AWS_DEFAULT_REGION: "garage" };
+    expect(readConfig(env).archive?.store).toEqual({ kind: "s3", bucket: "ci-history", prefix: "petrel/builds/", endpoint: "http://garage.lab:3900", region: "garage" });
+    expect(readConfig({ ...env, AWS_ENDPOINT_URL_S3: "", AWS_REGION: "eu-west-1" }).archive?.store).toMatchObject({ endpoint: "https://s3.example.org", region: "eu-west-1" });
+    expect(readConfig({ ...env, AWS_ACCESS_KEY_ID: "GK31c2f", AWS_SECRET_ACCESS_KEY: "b892c5" }).archive?.store).toMatchObject({ credentials: { accessKeyId: "GK31c2f", secretAccessKey: "b892c5" } });
+    const half = configError({ ...env, AWS_SECRET_ACCESS_KEY: "s3cr3t-half" });
+    expect(half.message).toBe("AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together");
+  });
+
+  it("refuses an archive it can't use, and archive settings without an archive", () => {
+    expect(configError({ PETREL_ARCHIVE: "/var/lib/petrel" }).message).toMatch(/^PETREL_ARCHIVE: expected file:\/\/\/<folder> or s3:\/\/<bucket>/);
+    expect(configError({ PETREL_ARCHIVE: "s3://Bad_Bucket" }).variable).toBe("PETREL_ARCHIVE");
+    expect(configError({ PETREL_ARCHIVE: "file:///a", PETREL_ARCHIVE_MAX_LOG: "lots" }).message).toMatch(/^PETREL_ARCHIVE_MAX_LOG: expected a size/);
+    expect(configError({ PETREL_ARCHIVE: "file:///a", PETREL_ARCHIVE_MAX_LOG: "12" }).message).toMatch(/^PETREL_ARCHIVE_MAX_LOG: expected at least 1K/);
+    expect(configError({ PETREL_ARCHIVE: "file:///a", PETREL_ARCHIVE_DAYS: "0" }).variable).toBe("PETREL_ARCHIVE_DAYS");
+    expect(configError({ PETREL_ARCHIVE_DAYS: "30" }).message).toBe("PETREL_ARCHIVE_DAYS: is set, yet PETREL_ARCHIVE is not: set it to archive builds");
+    expect(configError({ PETREL_ARCHIVE: "s3://ci-history", PETREL_ARCHIVE_DAYS: "30" }).message).toMatch(/^PETREL_ARCHIVE_DAYS: applies to a folder archive: give the bucket a lifecycle rule/);
+  });
 });

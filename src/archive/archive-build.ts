@@ -1,0 +1,58 @@
+import { gzipSync } from "node:zlib";
+import type { Readable } from "node:stream";
+import type { BuildState } from "../builds/build-state.js";
+import { toBuildStatus } from "../builds/build-status.js";
+import { latestAllocation } from "../builds/allocation.js";
+import type { LoadedBuild } from "../builds/load-build.js";
+import type { Nomad } from "../nomad/client.js";
+import { logName, type ArchivedLog, type BuildArchive } from "./build-archive.js";
+
+export type ArchiveBuildDeps = { nomad: Nomad; archive: BuildArchive; maxLogBytes: number };
+
+/** Archives a build that has ended: `build` as Nomad has it, `final` the state its commit status got. */
+export type ArchiveBuild = (build: LoadedBuild, final: BuildState) => Promise<void>;
+
+/**
+ * Stores a finished build in the archive: its status (the state its commit
+ * status got, which may say more than Nomad, such as who superseded it) and
+ * every task's stdout and stderr, compressed, the first `maxLogBytes` of each
+ * with a notice of the cut. Writing the same build twice writes the same thing.
+ */
+export function createArchiveBuild({ nomad, archive, maxLogBytes }: ArchiveBuildDeps): ArchiveBuild {
+  return async (build, final) => {
+    const status = { ...toBuildStatus(build), ...final };
+    const alloc = latestAllocation(build.allocations);
+    const logs = new Map<string, Buffer>();
+    const described: ArchivedLog[] = [];
+    for (const [task, view] of Object.entries(status.tasks)) {
+      for (const type of ["stdout", "stderr"] as const) {
+        const name = logName(task, type);
+        // A task that never started has no log in Nomad.
+        if (alloc === undefined || name === undefined || view.startedAt === null) continue;
+        const log = await readCapped(await nomad.logs(alloc.ID, { task, type }), maxLogBytes);
+        logs.set(name, gzipSync(log.truncated ? Buffer.concat([log.bytes, truncationNotice(maxLogBytes)]) : log.bytes));
+        described.push({ task, type, bytes: log.bytes.length, truncated: log.truncated });
+      }
+    }
+    await archive.save({ status, archivedAt: new Date().toISOString(), logs: described }, logs);
+  };
+}
+
+/** The first `max` bytes of a log, and whether there was more; the rest is not read. */
+async function readCapped(log: Readable, max: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of log as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > max) {
+      log.destroy();
+      return { bytes: Buffer.concat(chunks).subarray(0, max), truncated: true };
+    }
+  }
+  return { bytes: Buffer.concat(chunks), truncated: false };
+}
+
+const truncationNotice = (max: number) => Buffer.from(`\n[petrel: the archive keeps this log's first ${formatBytes(max)} only; PETREL_ARCHIVE_MAX_LOG sets how much]\n`);
+
+const formatBytes = (bytes: number) => (bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20} MB` : `${bytes} bytes`);

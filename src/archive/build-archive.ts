@@ -1,0 +1,91 @@
+import { gunzipSync } from "node:zlib";
+import type { BuildStatus } from "../builds/build-status.js";
+import type { ObjectStore } from "./object-store.js";
+
+export type LogType = "stdout" | "stderr";
+
+/** One task's log as archived: the bytes kept, and whether they are only its start. */
+export type ArchivedLog = { task: string; type: LogType; bytes: number; truncated: boolean };
+
+/** What the archive keeps of a build besides its logs: the status `/build` answered when it ended. */
+export type ArchivedBuild = { status: BuildStatus; archivedAt: string; logs: ArchivedLog[] };
+
+/**
+ * The archive's layout, under the store's root:
+ *
+ *     builds/<builder>/dispatch-<time>-<id>/build.json          the record, written last
+ *     builds/<builder>/dispatch-<time>-<id>/<task>/stdout.gz    each task's log, gzip
+ *     builds/<builder>/dispatch-<time>-<id>/<task>/stderr.gz
+ *
+ * A build is archived once its record is there: the logs are written first,
+ * so a reader never finds a record whose logs are missing.
+ */
+export type BuildArchive = ReturnType<typeof createBuildArchive>;
+
+export function createBuildArchive(store: ObjectStore) {
+  return {
+    location: store.location,
+    /** Writes the logs (already gzip), then publishes the record. */
+    async save(record: ArchivedBuild, logs: Map<string, Buffer>): Promise<void> {
+      const folder = buildFolder(record.status.job);
+      if (folder === undefined) throw new Error(`job id '${record.status.job}' can't name an archive folder`);
+      await Promise.all([...logs].map(([name, gzip]) => store.put(`${folder}/${name}`, gzip, "application/gzip")));
+      await store.put(`${folder}/build.json`, Buffer.from(JSON.stringify(record)), "application/json");
+    },
+    async record(job: string): Promise<ArchivedBuild | undefined> {
+      const folder = buildFolder(job);
+      const bytes = folder === undefined ? undefined : await store.get(`${folder}/build.json`);
+      return bytes === undefined ? undefined : (JSON.parse(bytes.toString("utf8")) as ArchivedBuild);
+    },
+    /**
+     * Removes every build dispatched before `before`, by the time in its job
+     * id (Nomad's `dispatch-<unix seconds>-<id>`); answers how many.
+     */
+    async prune(before: Date): Promise<number> {
+      const old = new Map<string, string[]>();
+      for (const key of await store.list("builds/")) {
+        const folder = key.endsWith("/build.json") ? key.slice(0, -"/build.json".length) : key.split("/").slice(0, -2).join("/");
+        const dispatched = dispatchTime(folder);
+        if (dispatched === undefined || dispatched >= before.getTime()) continue;
+        old.set(folder, [...(old.get(folder) ?? []), key]);
+      }
+      // The record goes first: a reader never finds a record whose logs are gone.
+      await store.remove([...old.keys()].map((folder) => `${folder}/build.json`));
+      await store.remove([...old.values()].flat());
+      return old.size;
+    },
+    /** A task's archived log, unpacked; undefined when the build kept none for it. */
+    async log(job: string, task: string, type: LogType): Promise<Buffer | undefined> {
+      const folder = buildFolder(job);
+      const name = logName(task, type);
+      const gzip = folder === undefined || name === undefined ? undefined : await store.get(`${folder}/${name}`);
+      return gzip === undefined ? undefined : gunzipSync(gzip);
+    },
+  };
+}
+
+/** A task's log's name inside its build's folder. */
+export function logName(task: string, type: LogType): string | undefined {
+  const segment = safeSegment(task);
+  return segment === undefined ? undefined : `${segment}/${type}.gz`;
+}
+
+/**
+ * A job's folder: its id's `/`-separated parts, each percent-encoded, so
+ * `aws s3 ls` shows a builder's builds under the builder's name. An id with
+ * an empty, `.` or `..` part names no folder: a folder store would resolve it
+ * outside the build's own.
+ */
+export function buildFolder(job: string): string | undefined {
+  const parts = job.split("/").map(safeSegment);
+  return parts.every((part) => part !== undefined) ? `builds/${parts.join("/")}` : undefined;
+}
+
+function safeSegment(part: string): string | undefined {
+  return part === "" || part === "." || part === ".." ? undefined : encodeURIComponent(part);
+}
+
+function dispatchTime(folder: string): number | undefined {
+  const seconds = /^dispatch-(\d+)-/.exec(decodeURIComponent(folder.slice(folder.lastIndexOf("/") + 1)))?.[1];
+  return seconds === undefined ? undefined : Number(seconds) * 1000;
+}
