@@ -18,13 +18,13 @@ import { buildImage, importBaseImage, startDocker, type RunningDocker } from "..
 import { freePorts } from "../test/cluster/ports.js";
 import { createRunDir } from "../test/cluster/run-dir.js";
 import { waitUntil } from "../test/cluster/wait.js";
+import { median } from "./stats.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const checkout = fileURLToPath(new URL("..", import.meta.url));
 /** What the Dockerfile copies (.dockerignore lets nothing else in). */
 const contextFiles = ["Dockerfile", ".dockerignore", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "src", "hcl", "example"];
 
-const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 
 async function timed(action: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

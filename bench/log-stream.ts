@@ -16,6 +16,7 @@ import { registerBuilder } from "../test/cluster/builder.js";
 import { startCluster } from "../test/cluster/cluster.js";
 import { finishedAllocation } from "../test/support/allocations.js";
 import { createLocalRepo } from "../test/support/local-repo.js";
+import { median } from "./stats.js";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const logBytes = Number(process.env.BENCH_LOG_MB ?? 100) * 1024 * 1024;
@@ -88,11 +89,6 @@ function read(url: string): Promise<number> {
 function rssOf(pid: number): number {
   const line = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return Number(line?.[1] ?? 0) * 1024;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function mbps(bytesPerSecond: number): string {

@@ -18,6 +18,7 @@ import { promisify } from "node:util";
 import { startNixDaemon } from "../test/cluster/nix.js";
 import { spawnDaemon, stopDaemon } from "../test/cluster/processes.js";
 import { createRunDir, type RunDir } from "../test/cluster/run-dir.js";
+import { median } from "./stats.js";
 
 const run = promisify(execFile);
 const count = Number(process.env.BENCH_DERIVATIONS ?? 200);
@@ -60,7 +61,6 @@ const keys = runDir.sub("keys");
 await run("nix-store", ["--generate-binary-cache-key", "petrel-bench-1", join(keys, "secret"), join(keys, "public")]);
 const signing = `secret-key-files = ${join(keys, "secret")}\n`;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const median = (samples: number[]) => [...samples].sort((x, y) => x - y)[Math.floor(samples.length / 2)]!;
 try {
   // A warm-up build, so the first measured case doesn't pay for cold caches.
   await timedBuild(runDir, "", `warm-${tag}`);

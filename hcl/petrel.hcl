@@ -59,6 +59,18 @@ variable "public_url" {
   description = "Public base URL of Petrel, for links to builds; empty means the allocation's address."
 }
 
+variable "archive" {
+  type        = string
+  default     = ""
+  description = "Where finished builds are kept (PETREL_ARCHIVE): s3://bucket/prefix; empty keeps none. Its keys: aws_access_key_id and aws_secret_access_key in the Nomad variable nomad/jobs/petrel."
+}
+
+variable "archive_endpoint" {
+  type        = string
+  default     = ""
+  description = "The S3 server's address when it is not AWS (AWS_ENDPOINT_URL_S3), e.g. http://garage.service.consul:3900."
+}
+
 variable "replicas" {
   type        = number
   default     = 1
@@ -106,11 +118,13 @@ job "petrel" {
       }
 
       env {
-        PETREL_LISTEN    = "${NOMAD_ADDR_http}"
-        PETREL_URL       = var.public_url == "" ? "http://${NOMAD_ADDR_http}" : var.public_url
-        PETREL_KV_PREFIX = var.kv_prefix
-        NOMAD_ADDR       = var.nomad_addr
-        CONSUL_HTTP_ADDR = var.consul_addr
+        PETREL_LISTEN       = "${NOMAD_ADDR_http}"
+        PETREL_URL          = var.public_url == "" ? "http://${NOMAD_ADDR_http}" : var.public_url
+        PETREL_KV_PREFIX    = var.kv_prefix
+        NOMAD_ADDR          = var.nomad_addr
+        CONSUL_HTTP_ADDR    = var.consul_addr
+        PETREL_ARCHIVE      = var.archive
+        AWS_ENDPOINT_URL_S3 = var.archive_endpoint
       }
 
       template {
@@ -120,6 +134,8 @@ job "petrel" {
           {{- if nomadVarExists "nomad/jobs/petrel" }}{{ with nomadVar "nomad/jobs/petrel" }}
           {{- if .nomad_token }}NOMAD_TOKEN={{ .nomad_token }}{{ end }}
           {{ if .consul_token }}CONSUL_HTTP_TOKEN={{ .consul_token }}{{ end }}
+          {{ if .aws_access_key_id }}AWS_ACCESS_KEY_ID={{ .aws_access_key_id }}{{ end }}
+          {{ if .aws_secret_access_key }}AWS_SECRET_ACCESS_KEY={{ .aws_secret_access_key }}{{ end }}
           {{- end }}{{ end }}
         EOT
       }

@@ -22,19 +22,21 @@ export function createArchiveBuild({ nomad, archive, maxLogBytes }: ArchiveBuild
   return async (build, final) => {
     const status = { ...toBuildStatus(build), ...final };
     const alloc = latestAllocation(build.allocations);
-    const logs = new Map<string, Buffer>();
-    const described: ArchivedLog[] = [];
-    for (const [task, view] of Object.entries(status.tasks)) {
-      for (const type of ["stdout", "stderr"] as const) {
+    // Every task that started (one that didn't has no log in Nomad), both its logs, read at once.
+    const wanted = Object.entries(status.tasks)
+      .filter(([, view]) => alloc !== undefined && view.startedAt !== null)
+      .flatMap(([task]) => (["stdout", "stderr"] as const).flatMap((type) => {
         const name = logName(task, type);
-        // A task that never started has no log in Nomad.
-        if (alloc === undefined || name === undefined || view.startedAt === null) continue;
-        const log = await readCapped(await nomad.logs(alloc.ID, { task, type }), maxLogBytes);
-        logs.set(name, gzipSync(log.truncated ? Buffer.concat([log.bytes, truncationNotice(maxLogBytes)]) : log.bytes));
-        described.push({ task, type, bytes: log.bytes.length, truncated: log.truncated });
-      }
-    }
-    await archive.save({ status, archivedAt: new Date().toISOString(), logs: described }, logs);
+        return name === undefined ? [] : [{ task, type, name }];
+      }));
+    const read = await Promise.all(
+      wanted.map(async ({ task, type, name }) => {
+        const log = await readCapped(await nomad.logs(alloc!.ID, { task, type }), maxLogBytes);
+        const described: ArchivedLog = { task, type, bytes: log.bytes.length, truncated: log.truncated };
+        return { name, described, gzip: gzipSync(log.truncated ? Buffer.concat([log.bytes, truncationNotice(maxLogBytes)]) : log.bytes) };
+      }),
+    );
+    await archive.save({ status, archivedAt: new Date().toISOString(), logs: read.map((log) => log.described) }, new Map(read.map((log) => [log.name, log.gzip])));
   };
 }
 

@@ -1,5 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import type { BuildStatus } from "../builds/build-status.js";
+import { summarize, type BuildSummary } from "../builds/list-builds.js";
+import { entrySeconds, historyFolder, historyKeys, type HistoryRef } from "./history.js";
 import type { ObjectStore } from "./object-store.js";
 
 export type LogType = "stdout" | "stderr";
@@ -18,7 +20,8 @@ export type ArchivedBuild = { status: BuildStatus; archivedAt: string; logs: Arc
  *     builds/<builder>/dispatch-<time>-<id>/<task>/stderr.gz
  *
  * A build is archived once its record is there: the logs are written first,
- * so a reader never finds a record whose logs are missing.
+ * so a reader never finds a record whose logs are missing; its entries in
+ * the history index (`history.ts`) last.
  */
 export type BuildArchive = ReturnType<typeof createBuildArchive>;
 
@@ -31,6 +34,17 @@ export function createBuildArchive(store: ObjectStore) {
       if (folder === undefined) throw new Error(`job id '${record.status.job}' can't name an archive folder`);
       await Promise.all([...logs].map(([name, gzip]) => store.put(`${folder}/${name}`, gzip, "application/gzip")));
       await store.put(`${folder}/build.json`, Buffer.from(JSON.stringify(record)), "application/json");
+      const entry = Buffer.from(JSON.stringify(summarize(record.status)));
+      await Promise.all(historyKeys(record.status).map((key) => store.put(key, entry, "application/json")));
+    },
+    /** A page of a repository's archived builds, newest first; `next` continues after it, when there is more. */
+    async history(repo: string, ref: HistoryRef | undefined, { after, limit }: { after?: string; limit: number }): Promise<{ builds: BuildSummary[]; next?: string }> {
+      const folder = historyFolder(repo, ref);
+      // `after` is a key of this same folder, as `next` gave it.
+      const keys = await store.list(folder, { ...(after === undefined ? {} : { startAfter: `${folder}${after}` }), limit });
+      const entries = await Promise.all(keys.map((key) => store.get(key)));
+      const builds = entries.flatMap((entry) => (entry === undefined ? [] : [JSON.parse(entry.toString("utf8")) as BuildSummary]));
+      return keys.length === limit ? { builds, next: keys.at(-1)!.slice(folder.length) } : { builds };
     },
     async record(job: string): Promise<ArchivedBuild | undefined> {
       const folder = buildFolder(job);
@@ -43,13 +57,15 @@ export function createBuildArchive(store: ObjectStore) {
      */
     async prune(before: Date): Promise<number> {
       const old = new Map<string, string[]>();
+      const entries = (await store.list("index/")).filter((key) => (entrySeconds(key) ?? Infinity) * 1000 < before.getTime());
       for (const key of await store.list("builds/")) {
         const folder = key.endsWith("/build.json") ? key.slice(0, -"/build.json".length) : key.split("/").slice(0, -2).join("/");
         const dispatched = dispatchTime(folder);
         if (dispatched === undefined || dispatched >= before.getTime()) continue;
         old.set(folder, [...(old.get(folder) ?? []), key]);
       }
-      // The record goes first: a reader never finds a record whose logs are gone.
+      // Listings first, then the record: a reader never finds a build whose logs are gone.
+      await store.remove(entries);
       await store.remove([...old.keys()].map((folder) => `${folder}/build.json`));
       await store.remove([...old.values()].flat());
       return old.size;

@@ -44,6 +44,8 @@ export type Forge = {
   verify(hook: HookRequest, secrets: HookSecrets): Proof | undefined;
   /** The hook as a build request, an approval, or the reason it doesn't build. */
   parse(event: string, payload: unknown): HookOutcome;
+  /** The commit's page on the forge, for people: `forgeUrl` is the forge's base, as a build request has it. */
+  commitUrl(forgeUrl: string, forgeRepo: string, commit: string): string;
   /** Posts one commit status to the repository (`forgeRepo` of its build request) with the account's token. */
   postStatus(account: ForgeAccount, forgeRepo: string, commit: string, status: CommitStatus): Promise<void>;
 };

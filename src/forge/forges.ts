@@ -53,3 +53,10 @@ export function statusPoster(accounts: ForgeAccounts, { forge: name, forgeRepo, 
   if (!account || (!forgeRepo && account.project === undefined)) return undefined;
   return (status) => forge.postStatus(account, forgeRepo ?? "", commit, status);
 }
+
+/** A build's commit on its forge, from its meta; none when the meta lacks the forge or its address is not http(s). */
+export function commitLink(meta: Readonly<Record<string, string | undefined>>): string | undefined {
+  const { FORGE_URL: forgeUrl, FORGE_REPO: forgeRepo, COMMIT: commit } = meta;
+  if (!forgeUrl || !forgeRepo || !commit || !/^https?:\/\//i.test(forgeUrl)) return undefined;
+  return forgeNamed(meta.FORGE).commitUrl(forgeUrl.replace(/\/+$/, ""), forgeRepo, commit);
+}

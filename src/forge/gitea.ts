@@ -30,6 +30,7 @@ export const gitea = {
     return { header: "X-Gitea-Signature", valid: validSignature(secret, body, signature) };
   },
   parse: parseGiteaHook,
+  commitUrl: (forgeUrl, forgeRepo, commit) => `${forgeUrl}/${forgeRepo.split("/").map(encodeURIComponent).join("/")}/commit/${encodeURIComponent(commit)}`,
   postStatus: (account, forgeRepo, commit, status) =>
     postStatus({
       forge: "Gitea",

@@ -26,6 +26,7 @@ export const gitlab = {
     return { header: "X-Gitlab-Token", valid: [token, secret].some((known) => known !== undefined && sameSecret(given, known)) };
   },
   parse: parseGitlabHook,
+  commitUrl: (forgeUrl, forgeRepo, commit) => `${forgeUrl}/${forgeRepo.split("/").map(encodeURIComponent).join("/")}/-/commit/${encodeURIComponent(commit)}`,
   postStatus: (account, forgeRepo, commit, status) =>
     postStatus({
       forge: "GitLab",

@@ -20,6 +20,7 @@ import { healthRoutes } from "./health.js";
 import { createRerun } from "../dispatch/rerun.js";
 import { bootRoutes } from "./boot.js";
 import { buildActionRoutes } from "./build-actions.js";
+import { historyRoutes } from "./history.js";
 import { hookRoutes } from "./hook.js";
 import { metricsRoutes } from "./metrics.js";
 import { approvalRoutes } from "./approval.js";
@@ -60,7 +61,9 @@ export function createApp(deps: AppDeps): Express {
   const approvals = createApprovals({ consul, kvPrefix: config.kvPrefix });
   const approve = createApprove({ repoConfigs, approvals, dispatchBuilds });
   app.use(hookRoutes({ nomad, consul, repoConfigs, kvPrefix: config.kvPrefix, dispatchBuilds, metrics, approvals, approve, publicUrl: config.publicUrl }));
-  app.use(buildRoutes({ nomad, ...(deps.archive ? { archive: deps.archive } : {}), metrics, maxLogStreams: config.maxLogStreams, logIdleSeconds: config.logIdleSeconds }));
+  const archive = deps.archive ? { archive: deps.archive } : {};
+  app.use(buildRoutes({ nomad, ...archive, metrics, maxLogStreams: config.maxLogStreams, logIdleSeconds: config.logIdleSeconds }));
+  app.use(historyRoutes({ nomad, ...archive }));
   app.use(secretsRoutes({ nomad, repoConfigs, singleUse }));
   const rerun = createRerun({ repoConfigs, dispatchBuilds });
   app.use(buildActionRoutes({ nomad, apiToken: config.apiToken, metrics, rerun }));

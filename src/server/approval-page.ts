@@ -1,5 +1,6 @@
 import { pageStyle } from "./build-page.js";
 import { operatorPostScript } from "./operator-script.js";
+import { pageDocument } from "./send-page.js";
 
 /**
  * What waits for approval, as a page: its facts from the same route's JSON,
@@ -43,15 +44,10 @@ $("approve").addEventListener("click", async () => {
 show().catch((error) => ($("error").textContent = String(error.message ?? error)));
 `;
 
-const page = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Petrel: awaiting approval</title>
-<style>${pageStyle}</style>
-</head>
-<body>
+const page = pageDocument({
+  title: "Petrel: awaiting approval",
+  style: pageStyle,
+  body: `
 <header>
   <h1 id="title"></h1>
   <span id="state" data-state="pending">awaiting approval</span>
@@ -59,7 +55,6 @@ const page = `<!doctype html>
 </header>
 <div id="error" role="alert"></div>
 <dl id="facts"></dl>
-<script type="module">${script}</script>
-</body>
-</html>
-`;
+`,
+  script,
+});

@@ -1,4 +1,5 @@
 import { operatorPostScript } from "./operator-script.js";
+import { pageDocument } from "./send-page.js";
 
 /**
  * The live build page, one static document: its script reads the job from the
@@ -30,6 +31,7 @@ export const pageStyle = `
         font: 13px/1.4 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; min-height: 1.4em; }
   pre[data-done] { border-color: #3b4252; }
   #error { color: #ef5350; margin: 8px 20px; }
+  nav a { color: #81a1c1; margin-right: 10px; }
 `;
 
 const script = `
@@ -71,6 +73,25 @@ function show(status) {
     dl.append(dt, dd);
   }
   document.body.dataset.state = status.state;
+  link("history", status.links.history);
+  link("commit", status.links.commit);
+}
+
+/** Only Petrel's own relative links and http(s) ones: a forge's address comes from a webhook. */
+function link(id, href) {
+  const ok = href !== undefined && (!/^[a-z][a-z0-9+.-]*:/i.test(href) || /^https?:/i.test(href));
+  $(id).hidden = !ok;
+  if (ok) $(id).href = href;
+}
+
+/** The build of the same branch (or pull request) and flavor before this one, from the history. */
+async function linkPrevious(status) {
+  const answer = await fetch(status.links.history + "&limit=100", { headers: { accept: "application/json" } });
+  if (!answer.ok) return;
+  const builds = (await answer.json()).builds.filter((build) => build.flavor === status.meta.FLAVOR);
+  const at = builds.findIndex((build) => build.job === status.job);
+  const previous = at >= 0 ? builds[at + 1] : undefined;
+  if (previous) link("previous", url({ job: previous.job }));
 }
 
 async function refresh() {
@@ -128,6 +149,7 @@ for (const action of ["cancel", "rerun"]) {
 async function main() {
   if (!job) throw new Error("this page needs ?job=<id>");
   let status = await refresh();
+  linkPrevious(status).catch(() => {});
   const ticker = setInterval(() => refresh().catch(() => {}), 3000);
   try {
     await Promise.all([follow("stdout"), follow("stderr")]);
@@ -148,25 +170,20 @@ main().catch((error) => {
 });
 `;
 
-const page = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Petrel build</title>
-<style>${pageStyle}</style>
-</head>
-<body>
+const page = pageDocument({
+  title: "Petrel build",
+  style: pageStyle,
+  body: `
 <header>
   <h1 id="job"></h1>
   <span id="state" data-state="pending">loading</span>
   <div id="actions"><button id="cancel" type="button">Cancel</button><button id="rerun" type="button">Rerun</button></div>
+  <nav><a id="previous" hidden>previous build</a> <a id="history" hidden>history</a> <a id="commit" hidden>commit</a></nav>
 </header>
 <div id="error" role="alert"></div>
 <dl id="facts"></dl>
 <section><h2>stdout</h2><pre id="stdout"></pre></section>
 <section><h2>stderr</h2><pre id="stderr"></pre></section>
-<script type="module">${script}</script>
-</body>
-</html>
-`;
+`,
+  script,
+});

@@ -3,7 +3,8 @@ import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { Router, type Response } from "express";
 import { z } from "zod";
-import { toBuildStatus } from "../builds/build-status.js";
+import { toBuildStatus, type BuildStatus } from "../builds/build-status.js";
+import { commitLink } from "../forge/forges.js";
 import { latestAllocation, resolveTask } from "../builds/allocation.js";
 import { isFinal, toBuildState } from "../builds/build-state.js";
 import { archivedStatus, locateBuild } from "../builds/locate-build.js";
@@ -66,7 +67,7 @@ export function buildRoutes({ nomad, archive, metrics, maxLogStreams, logIdleSec
       // One URL answers a page or JSON by Accept: a cache must keep them apart.
       res.vary("Accept");
       if (req.accepts(["json", "html"]) === "html") sendBuildPage(res);
-      else res.json(located.from === "nomad" ? toBuildStatus(located.build, task) : archivedStatus(located.record));
+      else res.json(withLinks(located.from === "nomad" ? toBuildStatus(located.build, task) : archivedStatus(located.record)));
       return;
     }
     if (located.from === "archive") {
@@ -118,6 +119,17 @@ export function buildRoutes({ nomad, archive, metrics, maxLogStreams, logIdleSec
     }
   });
   return router;
+}
+
+/**
+ * A status with where to go next: the commit on its forge, and the history
+ * of its branch or pull request (relative to `/build`, as the page is).
+ */
+function withLinks(status: BuildStatus): BuildStatus & { links: { commit?: string; history: string } } {
+  const { REPO_URL: repo = "", FORGE_REPO: name, PR: pr, BRANCH: branch = "" } = status.meta;
+  const history = `builds?${new URLSearchParams({ repo: name || repo, ...(pr ? { pr } : { branch }) }).toString()}`;
+  const commit = commitLink(status.meta);
+  return { ...status, links: { ...(commit ? { commit } : {}), history } };
 }
 
 const logHeaders = { "cache-control": "no-store", "x-content-type-options": "nosniff", "x-accel-buffering": "no" };

@@ -29,3 +29,19 @@ export function pageSender(html: string): (res: Response) => void {
   };
   return (res) => void res.type("html").set(headers).send(html);
 }
+
+/** One of Petrel's pages: the document around its header and sections, with its style and its one module script. */
+export function pageDocument({ title, style, body, script }: { title: string; style: string; body: string; script: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>${style}</style>
+</head>
+<body>${body}<script type="module">${script}</script>
+</body>
+</html>
+`;
+}

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFolder, type BuildArchive } from "../../src/archive/build-archive.js";
+import type { BuildSummary } from "../../src/builds/list-builds.js";
 import { openArchive } from "../../src/archive/open-archive.js";
 import { readConfig } from "../../src/config.js";
 import { createConsul, type Consul } from "../../src/consul/client.js";
@@ -18,7 +19,7 @@ import { spawnPetrelServe, type PetrelServe } from "../cluster/petrel-serve.js";
 import { createRunDir, type RunDir } from "../cluster/run-dir.js";
 import { startS3, type RunningS3 } from "../cluster/s3.js";
 import { waitUntil } from "../cluster/wait.js";
-import { GiteaClient, type GiteaStatus } from "../forge/gitea-api.js";
+import { GiteaClient, type GiteaRepo, type GiteaStatus } from "../forge/gitea-api.js";
 import { pushCommit } from "../forge/gitea-git.js";
 import { launchChromium } from "../support/browser.js";
 
@@ -94,17 +95,24 @@ function petrelCli(args: string[], backend: Backend) {
   return new Promise<{ status: number | null; stdout: string }>((resolve) => child.on("close", (status) => resolve({ status, stdout })));
 }
 
-/** A repository of alice's whose `.albatros` is `script`, pushed with its webhook to `petrel`: its build's job and final status. */
-async function buildOf(petrel: PetrelServe, name: string, script: string): Promise<{ job: string; status: GiteaStatus }> {
+/** A repository of alice's with its config and its webhook to `petrel`. */
+async function hookedRepo(petrel: PetrelServe, name: string): Promise<GiteaRepo> {
   const repo = await alice.createRepo(name);
   await writeRepoConfig(consul, prefix, repo.clone_url, { hook: { secret }, gitea: { url: gitea.url, token: alice.token }, trusted: { senders: ["alice"] }, builder, inject: "DEPLOY_TOKEN=archive-inject-1679091c5a88" });
   await alice.addWebhook(alice.username, repo.name, { url: `${petrel.url}/hook`, secret, events: ["push"] });
-  const sha = await pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch: "main", files: { ".albatros": { content: `#!/bin/sh\n${script}\n`, executable: true } }, message: "CI" });
-  const status = await waitUntil(`the final status of ${repo.full_name}`, async () => {
-    const all = await alice.readStatuses(alice.username, repo.name, sha);
-    return all.find((one) => one.status !== "pending");
-  }, { timeoutMs: 90_000, intervalMs: 250 });
-  return { job: new URL(status.target_url).searchParams.get("job")!, status };
+  return repo;
+}
+
+/** Pushes `script` as the `.albatros` of `branch`: the build's job and commit once its status is `until` (final by default). */
+async function pushBuild(repo: GiteaRepo, branch: string, script: string, until = (status: GiteaStatus) => status.status !== "pending") {
+  const sha = await pushCommit({ cloneUrl: repo.clone_url, credentials: alice, branch, files: { ".albatros": { content: `#!/bin/sh\n${script}\n`, executable: true } }, message: `CI: ${script}` });
+  const status = await waitUntil(`the status of ${repo.full_name}@${sha}`, async () => (await alice.readStatuses(alice.username, repo.name, sha)).find(until), { timeoutMs: 90_000, intervalMs: 250 });
+  return { job: new URL(status.target_url).searchParams.get("job")!, status, sha };
+}
+
+/** A new repository's first build: its job and final status. */
+async function buildOf(petrel: PetrelServe, name: string, script: string): Promise<{ job: string; status: GiteaStatus }> {
+  return pushBuild(await hookedRepo(petrel, name), "main", script);
 }
 
 const archived = (archive: BuildArchive, job: string) => waitUntil(`${job} in the archive`, () => archive.record(job), { timeoutMs: 30_000, intervalMs: 200 });
@@ -240,3 +248,103 @@ describe("archiving across replicas and restarts", () => {
     }
   });
 });
+
+describe("history pages and badges", () => {
+  const backend = backends[1]!;
+  let petrel: PetrelServe;
+  let archive: BuildArchive;
+  let repo: GiteaRepo;
+  const builds: Record<string, { job: string; sha: string }> = {};
+  const history = async (query: Record<string, string>) => {
+    const answer = await fetch(`${petrel.url}/builds?${new URLSearchParams(query).toString()}`, { headers: { accept: "application/json" } });
+    return { status: answer.status, body: (await answer.json()) as { repo: string; builds: BuildSummary[]; next?: string; error?: string } };
+  };
+  const badge = async (query: Record<string, string>, headers: Record<string, string> = {}) => {
+    const answer = await fetch(`${petrel.url}/badge?${new URLSearchParams(query).toString()}`, { headers });
+    return { status: answer.status, type: answer.headers.get("content-type"), cache: answer.headers.get("cache-control"), etag: answer.headers.get("etag"), svg: await answer.text() };
+  };
+
+  beforeAll(async () => {
+    petrel = await servePetrel(backend);
+    archive = await openArchive(readConfig(backend.env()).archive!);
+    repo = await hookedRepo(petrel, "history-widget");
+    // Dispatch times are whole seconds: a second apart, the order is theirs.
+    for (const [name, branch, script] of [["first", "main", "exit 0"], ["second", "main", "exit 0"], ["feature", "feature", "exit 0"], ["third", "main", "exit 1"]] as const) {
+      builds[name] = await pushBuild(repo, branch, `# ${name}\n${script}`);
+      await archived(archive, builds[name].job);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  });
+  afterAll(() => petrel?.stop());
+
+  it("lists a repository's builds newest first, a page at a time, by owner/name or clone URL, also once Nomad has forgotten them", async () => {
+    const all = await history({ repo: "alice/history-widget" });
+    expect(all.status).toBe(200);
+    expect(all.body.builds.map((build) => build.job)).toEqual(["third", "feature", "second", "first"].map((name) => builds[name]!.job));
+    expect(all.body.builds[0]).toMatchObject({ state: "failure", finished: true, ref: "main", commit: builds.third!.sha, flavor: "default", sender: "alice", repo: repo.clone_url });
+    expect(all.body.builds[0]!.durationSeconds).toBeGreaterThanOrEqual(0);
+    expect((await history({ repo: repo.clone_url })).body.builds).toEqual(all.body.builds);
+
+    const first = await history({ repo: "alice/history-widget", branch: "main", limit: "2" });
+    expect(first.body.builds.map((build) => build.job)).toEqual([builds.third!.job, builds.second!.job]);
+    expect(first.body.next).toEqual(expect.any(String));
+    const rest = await history({ repo: "alice/history-widget", branch: "main", limit: "2", after: first.body.next! });
+    expect(rest.body).toEqual({ repo: "alice/history-widget", builds: [expect.objectContaining({ job: builds.first!.job })] });
+
+    for (const name of ["first", "second", "feature", "third"]) await collectJobs(builds[name]!.job);
+    expect((await history({ repo: "alice/history-widget" })).body.builds).toEqual(all.body.builds);
+  });
+
+  it("shows the history in Chromium, and the build page links its previous build, its history and its commit", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${petrel.url}/builds?repo=alice/history-widget&branch=main&limit=2`);
+    await page.locator("body[data-loaded=true]").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#builds tr").count()).toBe(2);
+    await page.locator("#more").click();
+    await page.locator("#builds tr").nth(2).waitFor({ timeout: 30_000 });
+    expect(await page.locator("#more").isHidden()).toBe(true);
+    const rows = await page.locator("#builds tr").allTextContents();
+    expect(rows.map((row) => row.includes(builds.first!.job))).toEqual([false, false, true]);
+
+    await page.locator("#builds a", { hasText: builds.second!.job }).click();
+    await page.locator("body[data-final=true]").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#state").textContent()).toBe("success");
+    expect(await page.locator("#commit").getAttribute("href")).toBe(`${gitea.url}/alice/history-widget/commit/${builds.second!.sha}`);
+    await page.locator("#previous:not([hidden])").waitFor({ timeout: 30_000 });
+    await page.locator("#previous").click();
+    await page.waitForURL((url) => url.searchParams.get("job") === builds.first!.job, { timeout: 30_000 });
+    await page.locator("#history").click();
+    await page.waitForURL((url) => url.pathname === "/builds" && url.searchParams.get("branch") === "main", { timeout: 30_000 });
+    await page.locator("body[data-loaded=true]").waitFor({ timeout: 30_000 });
+    expect(await page.locator("#builds tr").count()).toBeGreaterThanOrEqual(3);
+    await page.close();
+  });
+
+  it("answers a badge of the newest verdict, running while a build runs, with headers an image proxy revalidates", async () => {
+    const main = await badge({ repo: "alice/history-widget", branch: "main" });
+    expect(main).toMatchObject({ status: 200, type: "image/svg+xml; charset=utf-8", cache: "no-cache, max-age=0", etag: '"failing"' });
+    expect(main.svg).toMatch(/^<svg [^>]*aria-label="build: failing"/);
+    expect((await badge({ repo: "alice/history-widget", branch: "feature" })).etag).toBe('"passing"');
+    expect((await badge({ repo: "alice/history-widget", branch: "nothing-here" })).etag).toBe('"unknown"');
+    expect((await badge({ repo: "alice/history-widget", branch: "main", flavor: "other" })).etag).toBe('"unknown"');
+    expect((await badge({ repo: "alice/history-widget", branch: "main" }, { "if-none-match": '"failing"' })).status).toBe(304);
+
+    const running = await pushBuild(repo, "main", "echo started; sleep 30", (status) => status.status === "pending" && status.description === "running");
+    expect((await badge({ repo: "alice/history-widget", branch: "main" })).etag).toBe('"running"');
+    await nomad.jobs.stop(running.job);
+  });
+
+  it("refuses a history or badge query it can't answer with a 400 saying why", async () => {
+    for (const [query, error] of [
+      [{}, "missing query parameter 'repo' (a clone URL or owner/name)"],
+      [{ repo: "widget" }, "query parameter 'repo' must be a clone URL or owner/name"],
+      [{ repo: "alice/widget", branch: "main", pr: "3" }, "give 'branch' or 'pr', not both"],
+      [{ repo: "alice/widget", pr: "-1" }, "query parameter 'pr' must be a pull request's number"],
+      [{ repo: "alice/widget", limit: "1000" }, "query parameter 'limit' must be 1 to 100"],
+    ] as const) {
+      expect(await history(query)).toEqual({ status: 400, body: { error } });
+    }
+    expect((await badge({ repo: "widget" })).status).toBe(400);
+  });
+});
+

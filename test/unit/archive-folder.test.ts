@@ -23,7 +23,7 @@ describe("the archive's layout", () => {
 
   it("publishes a build's record after its logs, and reads it back; a missing build is undefined", async () => {
     const archive = createBuildArchive(folderStore(join(dir, "store")));
-    const status = { job: "b/dispatch-1-a", task: "executor" } as never;
+    const status = { job: "b/dispatch-1-a", task: "executor", meta: {}, submittedAt: null } as never;
     await archive.save({ status, archivedAt: "2026-11-30T00:00:00.000Z", logs: [] }, new Map([["executor/stdout.gz", gzipSync("hello\n")]]));
     expect(await archive.record("b/dispatch-1-a")).toEqual({ status, archivedAt: "2026-11-30T00:00:00.000Z", logs: [] });
     expect((await archive.log("b/dispatch-1-a", "executor", "stdout"))?.toString()).toBe("hello\n");
@@ -49,7 +49,8 @@ describe("the archive's layout", () => {
     const archive = createBuildArchive(folderStore(root));
     const day = 86_400;
     const now = 1_800_000_000;
-    const save = (job: string) => archive.save({ status: { job } as never, archivedAt: "", logs: [] }, new Map([["executor/stdout.gz", gzipSync(job)]]));
+    const recent = new Date((now - day) * 1000).toISOString();
+    const save = (job: string) => archive.save({ status: { job, meta: { FORGE_REPO: "mixed/x", BRANCH: "main" }, submittedAt: recent } as never, archivedAt: "", logs: [] }, new Map([["executor/stdout.gz", gzipSync(job)]]));
     await save(`old/dispatch-${now - 91 * day}-0123abcd`);
     await save(`mixed/dispatch-${now - 100 * day}-0123abcd`);
     await save(`mixed/dispatch-${now - day}-4567ef01`);
@@ -59,6 +60,9 @@ describe("the archive's layout", () => {
     expect(await archive.record("mixed/not-dispatched")).toBeDefined();
     expect(await archive.record(`mixed/dispatch-${now - 100 * day}-0123abcd`)).toBeUndefined();
     expect(readdirSync(join(root, "builds")).sort()).toEqual(["mixed"]);
+    // Their history entries went with them: both kept builds are listed twice (all, and main).
+    expect((await archive.history("mixed/x", undefined, { limit: 10 })).builds.map((build) => build.job).sort()).toEqual([`mixed/dispatch-${now - day}-4567ef01`, "mixed/not-dispatched"]);
+    expect((await folderStore(root).list("index/")).length).toBe(4);
     expect(readdirSync(join(root, "builds", "mixed")).sort()).toEqual([`dispatch-${now - day}-4567ef01`, "not-dispatched"]);
   });
 });
