@@ -1,4 +1,5 @@
-import { gzipSync } from "node:zlib";
+import { once } from "node:events";
+import { createGzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import type { BuildState } from "../builds/build-state.js";
 import { toBuildStatus } from "../builds/build-status.js";
@@ -31,28 +32,44 @@ export function createArchiveBuild({ nomad, archive, maxLogBytes }: ArchiveBuild
       }));
     const read = await Promise.all(
       wanted.map(async ({ task, type, name }) => {
-        const log = await readCapped(await nomad.logs(alloc!.ID, { task, type }), maxLogBytes);
-        const described: ArchivedLog = { task, type, bytes: log.bytes.length, truncated: log.truncated };
-        return { name, described, gzip: gzipSync(log.truncated ? Buffer.concat([log.bytes, truncationNotice(maxLogBytes)]) : log.bytes) };
+        const log = await gzipCapped(await nomad.logs(alloc!.ID, { task, type }), maxLogBytes);
+        const described: ArchivedLog = { task, type, bytes: log.bytes, truncated: log.truncated };
+        return { name, described, gzip: log.gzip };
       }),
     );
     await archive.save({ status, archivedAt: new Date().toISOString(), logs: read.map((log) => log.described) }, new Map(read.map((log) => [log.name, log.gzip])));
   };
 }
 
-/** The first `max` bytes of a log, and whether there was more; the rest is not read. */
-async function readCapped(log: Readable, max: number): Promise<{ bytes: Buffer; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+/**
+ * A log's first `max` bytes gzip, compressed as they arrive so only the
+ * compressed bytes are held, with a notice when there was more (the rest is
+ * not read).
+ */
+async function gzipCapped(log: Readable, max: number): Promise<{ gzip: Buffer; bytes: number; truncated: boolean }> {
+  const gzip = createGzip();
+  const compressed: Buffer[] = [];
+  gzip.on("data", (chunk: Buffer) => compressed.push(chunk));
+  const ended = once(gzip, "end");
+  const write = async (chunk: Buffer) => {
+    if (!gzip.write(chunk)) await once(gzip, "drain");
+  };
+  let bytes = 0;
+  let truncated = false;
   for await (const chunk of log as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > max) {
+    const room = max - bytes;
+    truncated = chunk.length > room;
+    await write(truncated ? chunk.subarray(0, room) : chunk);
+    bytes += Math.min(room, chunk.length);
+    if (truncated) {
       log.destroy();
-      return { bytes: Buffer.concat(chunks).subarray(0, max), truncated: true };
+      await write(truncationNotice(max));
+      break;
     }
   }
-  return { bytes: Buffer.concat(chunks), truncated: false };
+  gzip.end();
+  await ended;
+  return { gzip: Buffer.concat(compressed), bytes, truncated };
 }
 
 const truncationNotice = (max: number) => Buffer.from(`\n[petrel: the archive keeps this log's first ${formatBytes(max)} only; PETREL_ARCHIVE_MAX_LOG sets how much]\n`);

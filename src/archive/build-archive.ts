@@ -1,4 +1,5 @@
-import { gunzipSync } from "node:zlib";
+import { pipeline, Readable, Transform } from "node:stream";
+import { createGunzip } from "node:zlib";
 import type { BuildStatus } from "../builds/build-status.js";
 import { summarize, type BuildSummary } from "../builds/list-builds.js";
 import { entrySeconds, historyFolder, historyKeys, type HistoryRef } from "./history.js";
@@ -28,7 +29,7 @@ export type BuildArchive = ReturnType<typeof createBuildArchive>;
 export function createBuildArchive(store: ObjectStore) {
   return {
     location: store.location,
-    /** Writes the logs (already gzip), then publishes the record. */
+    /** Writes the logs (already gzip), then publishes the record, then lists it in the history. */
     async save(record: ArchivedBuild, logs: Map<string, Buffer>): Promise<void> {
       const folder = buildFolder(record.status.job);
       if (folder === undefined) throw new Error(`job id '${record.status.job}' can't name an archive folder`);
@@ -70,12 +71,16 @@ export function createBuildArchive(store: ObjectStore) {
       await store.remove([...old.values()].flat());
       return old.size;
     },
-    /** A task's archived log, unpacked; undefined when the build kept none for it. */
-    async log(job: string, task: string, type: LogType): Promise<Buffer | undefined> {
+    /** A task's archived log from byte `offset`, unpacked as it is read; undefined when the build kept none for it. */
+    async log(job: string, task: string, type: LogType, offset = 0): Promise<Readable | undefined> {
       const folder = buildFolder(job);
       const name = logName(task, type);
       const gzip = folder === undefined || name === undefined ? undefined : await store.get(`${folder}/${name}`);
-      return gzip === undefined ? undefined : gunzipSync(gzip);
+      if (gzip === undefined) return undefined;
+      // A broken object fails the stream read, which pipeline destroys with the error.
+      const log = skipping(offset);
+      pipeline(Readable.from([gzip]), createGunzip(), log, () => undefined);
+      return log;
     },
   };
 }
@@ -104,4 +109,16 @@ function safeSegment(part: string): string | undefined {
 function dispatchTime(folder: string): number | undefined {
   const seconds = /^dispatch-(\d+)-/.exec(decodeURIComponent(folder.slice(folder.lastIndexOf("/") + 1)))?.[1];
   return seconds === undefined ? undefined : Number(seconds) * 1000;
+}
+
+/** Passes on what comes after its first `bytes` bytes. */
+function skipping(bytes: number): Transform {
+  let left = bytes;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const kept = chunk.subarray(Math.min(left, chunk.length));
+      left -= chunk.length - kept.length;
+      done(null, kept.length > 0 ? kept : undefined);
+    },
+  });
 }

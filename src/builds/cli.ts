@@ -1,3 +1,4 @@
+import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import type { BuildArchive } from "../archive/build-archive.js";
 import { ArchiveUnavailableError } from "../archive/object-store.js";
@@ -30,7 +31,8 @@ export function registerBuildCommands(program: Command): void {
         const located = await locateBuild(nomad, archive, job);
         if (located.from === "archive") {
           const type = options.stderr ? "stderr" : "stdout";
-          process.stdout.write((await archive!.log(job, options.task ?? located.record.status.task, type)) ?? "");
+          const log = await archive!.log(job, options.task ?? located.record.status.task, type);
+          if (log) await pipeline(log, process.stdout, { end: false });
           return;
         }
         const log = createBuildLogs(nomad).read(job, {

@@ -136,8 +136,10 @@ const logHeaders = { "cache-control": "no-store", "x-content-type-options": "nos
 
 /** An archived log from `offset`, whole: the build is over. A task that never ran has an empty log, as in Nomad. */
 async function sendArchivedLog(res: Response, archive: BuildArchive, job: string, task: string, type: LogType, offset: number): Promise<void> {
-  const bytes = (await archive.log(job, task, type)) ?? Buffer.alloc(0);
-  res.type("text/plain; charset=utf-8").set(logHeaders).send(bytes.subarray(offset));
+  const log = await archive.log(job, task, type, offset);
+  res.type("text/plain; charset=utf-8").set(logHeaders);
+  if (log === undefined) res.end();
+  else await pipeline(log, res);
 }
 
 /** Before the first byte an error still gets its JSON answer; after it, the only honest signal is a cut stream. */

@@ -26,7 +26,10 @@ describe("the archive's layout", () => {
     const status = { job: "b/dispatch-1-a", task: "executor", meta: {}, submittedAt: null } as never;
     await archive.save({ status, archivedAt: "2026-11-30T00:00:00.000Z", logs: [] }, new Map([["executor/stdout.gz", gzipSync("hello\n")]]));
     expect(await archive.record("b/dispatch-1-a")).toEqual({ status, archivedAt: "2026-11-30T00:00:00.000Z", logs: [] });
-    expect((await archive.log("b/dispatch-1-a", "executor", "stdout"))?.toString()).toBe("hello\n");
+    const log = async (offset?: number) => Buffer.concat(await (await archive.log("b/dispatch-1-a", "executor", "stdout", offset))!.toArray()).toString();
+    expect(await log()).toBe("hello\n");
+    expect(await log(3)).toBe("lo\n");
+    expect(await log(99)).toBe("");
     expect(await archive.log("b/dispatch-1-a", "executor", "stderr")).toBeUndefined();
     expect(await archive.record("b/dispatch-2-b")).toBeUndefined();
     expect(await archive.record("../../etc")).toBeUndefined();
