@@ -27,6 +27,12 @@ export function createMetrics() {
       labelNames: ["forge", "state", "result"] as const,
       registers: [registry],
     }),
+    archived: new Counter({
+      name: "petrel_builds_archived_total",
+      help: "Finished builds written to the archive, by result (archived, or failed: tried again at the next resync).",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
     cancels: new Counter({
       name: "petrel_cancels_total",
       help: "Builds stopped, by reason (superseded, or asked for over HTTP).",

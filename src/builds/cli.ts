@@ -11,6 +11,7 @@ import { formatBuildDetail, formatBuildTable } from "./format.js";
 import { listBuilds } from "./list-builds.js";
 import { BuildNotFoundError, NotABuildError } from "./load-build.js";
 import { archivedStatus, locateBuild } from "./locate-build.js";
+import { buildHistory } from "./build-history.js";
 import { createBuildLogs, sendBuildLog } from "./read-log.js";
 
 /**
@@ -48,7 +49,7 @@ export function registerBuildCommands(program: Command): void {
     .command("status")
     .description("list recent builds, or show one build in detail")
     .argument("[job]", "a dispatched job id: show this build")
-    .option("--repo <url>", "only builds of this repository (clone URL)")
+    .option("--repo <url>", "only builds of this repository (clone URL, or owner/name); with PETREL_ARCHIVE, archived ones too")
     .option("--branch <name>", "only builds of this branch (or pull request number)")
     .option("--limit <n>", "at most this many builds", "20")
     .action((job: string | undefined, options: { repo?: string; branch?: string; limit: string }) =>
@@ -60,13 +61,23 @@ export function registerBuildCommands(program: Command): void {
         }
         const limit = Number(options.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a positive whole number (got '${options.limit}')`);
-        const builds = await listBuilds(nomad, { ...pick(options, "repo", "branch"), limit });
+        // A repository's history goes on in the archive after Nomad forgets its builds.
+        const builds = archive && options.repo !== undefined
+          ? (await buildHistory({ nomad, archive })({ repo: options.repo, ...refOption(options.branch), limit })).builds.slice(0, limit)
+          : await listBuilds(nomad, { ...pick(options, "repo", "branch"), limit });
         process.stdout.write(builds.length === 0 ? "no builds\n" : formatBuildTable(builds));
       }),
     );
 }
 
 class UsageError extends Error {}
+
+/** `--branch` names a branch, or a pull request as `7` or `#7`. */
+const refOption = (branch: string | undefined) => {
+  if (branch === undefined) return {};
+  const pr = /^#?(\d+)$/.exec(branch)?.[1];
+  return { ref: pr === undefined ? { branch } : { pr: Number(pr) } };
+};
 
 /**
  * Runs a command against Nomad, and the archive when PETREL_ARCHIVE names

@@ -83,7 +83,13 @@ export function createReportBuild({ nomad, consul, repoConfigs, kvPrefix, public
 
   async function archive(jobId: string, build: LoadedBuild, final: BuildState): Promise<void> {
     if (!archiveBuild) return;
-    await archiveBuild(build, final);
+    try {
+      await archiveBuild(build, final);
+    } catch (error) {
+      metrics.archived.inc({ result: "failed" });
+      throw error;
+    }
+    metrics.archived.inc({ result: "archived" });
     const key = consulKeys.reported(kvPrefix, jobId);
     const recorded = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
     if (!recorded?.Value) return;

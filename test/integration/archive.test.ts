@@ -223,6 +223,8 @@ describe("archiving across replicas and restarts", () => {
       const lines = () => replicas.map((replica) => readFileSync(replica.daemon.logFile!, "utf8").split("\n").filter((line) => line.includes('"build archived"') && line.includes(job)).length);
       await waitUntil("the claim marked archived", async () => ((await consul.kv.get(consulKeys.reported(prefix, job)))?.Value?.includes('"archived":true') ? true : undefined));
       expect(lines().reduce((sum, count) => sum + count, 0)).toBe(1);
+      const counted = await Promise.all(replicas.map(async (replica) => Number(/^petrel_builds_archived_total\{result="archived"\} (\d+)$/m.exec(await (await fetch(`${replica.url}/metrics`)).text())?.[1] ?? 0)));
+      expect(counted.reduce((sum, count) => sum + count, 0)).toBe(1);
 
       // A replica stopped after the claim, with the logs written but not the record: what it leaves.
       await Promise.all(replicas.map((replica) => replica.stop()));
@@ -296,6 +298,9 @@ describe("history pages and badges", () => {
 
     for (const name of ["first", "second", "feature", "third"]) await collectJobs(builds[name]!.job);
     expect((await history({ repo: "alice/history-widget" })).body.builds).toEqual(all.body.builds);
+    const listed = await petrelCli(["status", "--repo", "alice/history-widget", "--branch", "main"], backend);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout.trim().split("\n").slice(1).map((line) => line.split(/\s+/)[0])).toEqual(["third", "second", "first"].map((name) => builds[name]!.job));
   });
 
   it("shows the history in Chromium, and the build page links its previous build, its history and its commit", async () => {
