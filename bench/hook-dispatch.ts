@@ -7,6 +7,7 @@
  *   npm run bench:hook        (BENCH_REQUESTS per level, default 300)
  */
 import { spawnBenchPetrel } from "./bench-petrel.js";
+import { runAtOnce } from "./stats.js";
 import { createHmac, randomUUID } from "node:crypto";
 import { readConfig } from "../src/config.js";
 import { createConsul } from "../src/consul/client.js";
@@ -63,6 +64,7 @@ try {
     };
 
     // Warm both paths (connections, JIT, Consul's key cache) before measuring.
+    const run = (call: () => Promise<void>, concurrency: number, count: number) => runAtOnce(Array.from({ length: count }, () => call), concurrency);
     await run(direct, 10, 50);
     await run(throughPetrel, 10, 50);
     console.log(`hook → dispatched child vs direct Nomad dispatch, ${requests} requests per level, node ineligible`);
@@ -109,27 +111,6 @@ async function costs(petrelUrl: string): Promise<Costs> {
 function perHook(before: Costs, after: Costs, hooks: number): Costs {
   const per = (key: keyof Costs) => (after[key] - before[key]) / hooks;
   return { nomadRead: per("nomadRead"), nomadWrite: per("nomadWrite"), consulRead: per("consulRead"), consulWrite: per("consulWrite"), cpuMs: per("cpuMs") };
-}
-
-/** `count` calls with `concurrency` in flight: latency percentiles and calls per second. */
-async function run(call: () => Promise<void>, concurrency: number, count: number) {
-  const latencies: number[] = [];
-  let issued = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (issued < count) {
-        issued++;
-        const t0 = performance.now();
-        await call();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { p50: at(0.5), p99: at(0.99), rate: count / seconds };
 }
 
 function ms(value: number): string {

@@ -5,3 +5,21 @@ export function percentile(samples: readonly number[], q: number): number {
 }
 
 export const median = (samples: readonly number[]) => percentile(samples, 0.5);
+
+/** The calls in order, `concurrency` of them in flight: latency percentiles (ms) and calls per second. */
+export async function runAtOnce(calls: readonly (() => Promise<void>)[], concurrency: number): Promise<{ p50: number; p99: number; rate: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let n = next++; n < calls.length; n = next++) {
+        const at = performance.now();
+        await calls[n]!();
+        latencies.push(performance.now() - at);
+      }
+    }),
+  );
+  const rate = calls.length / ((performance.now() - started) / 1000);
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rate };
+}
