@@ -18,9 +18,19 @@ export type HistoryRef = { branch: string } | { pr: number };
 
 /** The folder of a repository's history, all of it or one branch's or pull request's. */
 export function historyFolder(repo: string, ref?: HistoryRef): string {
-  const base = `index/${encodeURIComponent(repositoryName(repo))}`;
+  const base = `index/${segment(repositoryName(repo))}`;
   if (ref === undefined) return `${base}/all/`;
-  return "pr" in ref ? `${base}/pr/${ref.pr}/` : `${base}/branch/${encodeURIComponent(ref.branch)}/`;
+  return "pr" in ref ? `${base}/pr/${ref.pr}/` : `${base}/branch/${segment(ref.branch)}/`;
+}
+
+/**
+ * A name as one segment of a key. A folder store joins segments as a path,
+ * so `.` and `..` are written with their dots escaped and an empty name
+ * (a tag's build has no branch) as `%`, which no encoded name is.
+ */
+function segment(name: string): string {
+  if (name === "") return "%";
+  return /^\.+$/.test(name) ? name.replaceAll(".", "%2E") : encodeURIComponent(name);
 }
 
 /** Where an archived build is listed: under its repository and under its branch or pull request. */

@@ -2,6 +2,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { BuildArchive } from "../archive/build-archive.js";
 import { buildHistory } from "../builds/build-history.js";
+import { namesRepository } from "../builds/repository-name.js";
 import type { Nomad } from "../nomad/client.js";
 import { badgeSvg, badgeVerdict } from "./badge.js";
 import { historyPage } from "./history-page.js";
@@ -10,7 +11,7 @@ import { pageSender } from "./send-page.js";
 const sendHistoryPage = pageSender(historyPage());
 
 const repoQuery = {
-  repo: z.string("missing query parameter 'repo' (a clone URL or owner/name)").regex(/^[^\s]*[^\s/]\/[^\s/]+$|:\/\//, "query parameter 'repo' must be a clone URL or owner/name"),
+  repo: z.string("missing query parameter 'repo' (a clone URL or owner/name)").refine(namesRepository, "query parameter 'repo' must be a clone URL or owner/name"),
   branch: z.string().min(1, "query parameter 'branch' is empty").optional(),
   pr: z.coerce.number("query parameter 'pr' must be a pull request's number").int("query parameter 'pr' must be a pull request's number").positive("query parameter 'pr' must be a pull request's number").optional(),
 };

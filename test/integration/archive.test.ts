@@ -346,6 +346,9 @@ describe("history pages and badges", () => {
     for (const [query, error] of [
       [{}, "missing query parameter 'repo' (a clone URL or owner/name)"],
       [{ repo: "widget" }, "query parameter 'repo' must be a clone URL or owner/name"],
+      [{ repo: "http://[" }, "query parameter 'repo' must be a clone URL or owner/name"],
+      [{ repo: "https://git.example.org/" }, "query parameter 'repo' must be a clone URL or owner/name"],
+      [{ repo: "alice/ widget" }, "query parameter 'repo' must be a clone URL or owner/name"],
       [{ repo: "alice/widget", branch: "main", pr: "3" }, "give 'branch' or 'pr', not both"],
       [{ repo: "alice/widget", pr: "-1" }, "query parameter 'pr' must be a pull request's number"],
       [{ repo: "alice/widget", limit: "1000" }, "query parameter 'limit' must be 1 to 100"],
@@ -353,6 +356,7 @@ describe("history pages and badges", () => {
       expect(await history(query)).toEqual({ status: 400, body: { error } });
     }
     expect((await badge({ repo: "widget" })).status).toBe(400);
+    expect((await badge({ repo: "http://[" })).status).toBe(400);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { entrySeconds, historyFolder, historyKeys } from "../../src/archive/history.js";
 import type { BuildStatus } from "../../src/builds/build-status.js";
 import type { BuildSummary } from "../../src/builds/list-builds.js";
-import { repositoryName } from "../../src/builds/repository-name.js";
+import { namesRepository, repositoryName } from "../../src/builds/repository-name.js";
 import { commitLink } from "../../src/forge/forges.js";
 import { badgeSvg, badgeVerdict } from "../../src/server/badge.js";
 
@@ -14,6 +14,9 @@ describe("the history index", () => {
       expect(repositoryName(given), given).toBe("alice/widget");
     }
     expect(repositoryName("https://gitlab.example.org/group/sub/project.git")).toBe("group/sub/project");
+    expect(repositoryName("http://[")).toBe("http://[");
+    expect(["alice/widget", "group/sub/project", "https://git.example.org/alice/widget.git", "git@git.example.org:alice/widget.git"].every(namesRepository)).toBe(true);
+    expect(["widget", "http://[", "https://git.example.org/", "https://git.example.org/widget", "alice/ widget", "/alice/"].filter(namesRepository)).toEqual([]);
   });
 
   it("lists a build under its repository and its branch or pull request, newest first", () => {
@@ -28,6 +31,12 @@ describe("the history index", () => {
 
   it("keeps a branch's name inside its own folder, whatever it holds", () => {
     expect(historyFolder("alice/widget", { branch: "../../builds/x" })).toBe("index/alice%2Fwidget/branch/..%2F..%2Fbuilds%2Fx/");
+    // A folder store joins the segments as a path: none of them may be one that walks up or stays put.
+    for (const [repo, branch] of [["alice/widget", ".."], ["alice/widget", "."], ["alice/widget", ""], ["..", "main"], [".", ".."]] as const) {
+      const folder = historyFolder(repo, { branch });
+      expect(folder.split("/").slice(0, -1).filter((segment) => segment === "" || segment === "." || segment === ".."), folder).toEqual([]);
+      expect(historyKeys(status("b/dispatch-1700000000-0123abcd", { FORGE_REPO: repo, BRANCH: branch }))[1]!.startsWith(folder)).toBe(true);
+    }
   });
 });
 
