@@ -21,7 +21,22 @@ type Latest = { job: string; commit: string };
  * cancel anything. The superseding commit is noted first, for the status.
  */
 export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCancelDeps) {
-  async function swapLatest(key: string, latest: Latest): Promise<Latest | undefined> {
+  /** The swap each branch's key is waiting on in this process. */
+  const swapping = new Map<string, Promise<unknown>>();
+
+  /**
+   * Pushes racing on one branch take their turns here, so a check-and-set
+   * only ever races another replica's: racing each other, each would read,
+   * lose and read again, some fifty times over for fifty pushes at once.
+   */
+  function swapLatest(key: string, latest: Latest): Promise<Latest | undefined> {
+    const swapped = (swapping.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => swapOnce(key, latest));
+    swapping.set(key, swapped);
+    void swapped.catch(() => undefined).finally(() => swapping.get(key) === swapped && swapping.delete(key));
+    return swapped;
+  }
+
+  async function swapOnce(key: string, latest: Latest): Promise<Latest | undefined> {
     for (;;) {
       const current = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
       const previous = current?.Value ? (JSON.parse(current.Value) as Latest) : undefined;

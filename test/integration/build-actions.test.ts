@@ -4,6 +4,8 @@ import { createLogger } from "../../src/log.js";
 import { createMetrics } from "../../src/metrics.js";
 import { writeRepoConfig } from "../../src/consul/repo-config.js";
 import { consulKeys } from "../../src/consul/keys.js";
+import { createAutoCancel } from "../../src/dispatch/auto-cancel.js";
+import type { BuildRequest } from "../../src/forge/build-request.js";
 import { startReporter, type Reporter } from "../../src/report/reporter.js";
 import { childrenOf, registerBuilder } from "../cluster/builder.js";
 import { waitUntil } from "../cluster/wait.js";
@@ -75,6 +77,23 @@ describe("auto-cancel", () => {
     // The newest build of each is running: once its own auto-cancel pass has run, the older ones must still be there.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect([await stopped(tag), await stopped(kept), await stopped(last)]).toEqual([false, false, false]);
+  });
+
+  it("takes pushes racing on one branch in turn: each stops the one before, with a few Consul calls each however many race", async () => {
+    const url = await repoWith({ autoCancel: false });
+    const shas = Array.from({ length: 20 }, (_, n) => n.toString(16).padStart(40, "c"));
+    const jobs = await Promise.all(shas.map((commit) => push(url, commit)));
+    // Its own calls counted, apart from the reporter's in this process.
+    let calls = 0;
+    const counted = (call: (...args: never[]) => unknown) => (...args: never[]) => ((calls += 1), call(...args));
+    const kv = { get: counted(consul.kv.get.bind(consul.kv)), set: counted(consul.kv.set.bind(consul.kv)) };
+    const autoCancel = createAutoCancel({ nomad, consul: { ...consul, kv } as unknown as typeof consul, kvPrefix: "petrel-test", metrics: createMetrics() });
+    const request = (commit: string): BuildRequest => ({ forge: "gitlab", event: "push", cloneUrl: url, commit, branch: "main", sender: "alice", forgeUrl: gitlab.url, forgeRepo: "team/racing" });
+    const canceled = await Promise.all(jobs.map((job, n) => autoCancel(request(shas[n]!), [{ flavor: "default", builder, job, created: true }], createLogger("silent"))));
+    // Each: read the branch's latest build, swap it, note why the one before was stopped.
+    expect(calls).toBeLessThanOrEqual(3 * jobs.length);
+    expect(canceled.flat().sort()).toEqual(jobs.filter((job) => job !== jobs.at(-1)).sort());
+    expect(await Promise.all(jobs.map(stopped))).toEqual(jobs.map((job) => job !== jobs.at(-1)));
   });
 });
 
