@@ -26,7 +26,7 @@ export function historyFolder(repo: string, ref?: HistoryRef): string {
 /**
  * A name as one segment of a key. A folder store joins segments as a path,
  * so `.` and `..` are written with their dots escaped and an empty name
- * (a tag's build has no branch) as `%`, which no encoded name is.
+ * (a build dispatched without a BRANCH) as `%`, which no encoded name is.
  */
 function segment(name: string): string {
   if (name === "") return "%";
