@@ -6,90 +6,43 @@
  *
  *   npm run bench:hook        (BENCH_REQUESTS per level, default 300)
  */
-import { spawnBenchPetrel } from "./bench-petrel.js";
-import { runAtOnce } from "./stats.js";
-import { createHmac, randomUUID } from "node:crypto";
-import { readConfig } from "../src/config.js";
-import { createConsul } from "../src/consul/client.js";
-import { writeRepoConfig } from "../src/consul/repo-config.js";
-import { createNomad } from "../src/nomad/client.js";
-import { registerBuilder } from "../test/cluster/builder.js";
-import { startCluster } from "../test/cluster/cluster.js";
 import { giteaPush } from "../test/support/payloads.js";
+import { withHookBench } from "./hook-bench.js";
+import { runAtOnce } from "./stats.js";
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 300);
 const levels = [1, 10, 50];
-const secret = "bench-secret-5d41402abc4b";
 
-const cluster = await startCluster();
-try {
-  const config = readConfig({ NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr });
-  const nomad = createNomad(config.nomad);
-  const node = (await nomad.nodes())[0]!;
-  await fetch(`${cluster.nomadAddr}/v1/node/${node.ID}/eligibility`, { method: "POST", body: JSON.stringify({ NodeID: node.ID, Eligibility: "ineligible" }) });
-  const builder = await registerBuilder(nomad);
-  const cloneUrl = "https://git.example.org/bench/widget.git";
-  await writeRepoConfig(createConsul(config.consul), config.kvPrefix, cloneUrl, { hook: { secret }, trusted: { senders: ["alice"] }, inject: "K=V\n", builder });
-
-  const petrel = await spawnBenchPetrel(cluster);
+await withHookBench(async ({ petrel, cloneUrl, commit, direct, hook }) => {
   const petrelUrl = petrel.url;
-  try {
+  const throughPetrel = async () => {
+    // A branch per push, as from many developers: auto-cancel looks, but finds nothing to stop.
+    const after = commit();
+    await hook(JSON.stringify(giteaPush({ cloneUrl, after, ref: `refs/heads/topic-${after.slice(-6)}` })));
+  };
 
-    let sequence = 0;
-    const commit = () => (++sequence).toString(16).padStart(40, "0");
-    const direct = async () => {
-      const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${randomUUID()}`, {
-        method: "POST",
-        body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: commit(), BRANCH: "main", FLAVOR: "default" } }),
-      });
-      if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
-      await response.arrayBuffer();
-    };
-    const throughPetrel = async () => {
-      // A branch per push, as from many developers: auto-cancel looks, but finds nothing to stop.
-      const after = commit();
-      const body = JSON.stringify(giteaPush({ cloneUrl, after, ref: `refs/heads/topic-${after.slice(-6)}` }));
-      const response = await fetch(`${petrelUrl}/hook`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-gitea-event": "push",
-          "x-gitea-delivery": randomUUID(),
-          "x-gitea-signature": createHmac("sha256", secret).update(body).digest("hex"),
-        },
-        body,
-      });
-      if (response.status !== 200) throw new Error(`hook answered ${response.status}: ${await response.text()}`);
-      await response.arrayBuffer();
-    };
-
-    // Warm both paths (connections, JIT, Consul's key cache) before measuring.
-    const run = (call: () => Promise<void>, concurrency: number, count: number) => runAtOnce(Array.from({ length: count }, () => call), concurrency);
-    await run(direct, 10, 50);
-    await run(throughPetrel, 10, 50);
-    console.log(`hook → dispatched child vs direct Nomad dispatch, ${requests} requests per level, node ineligible`);
-    for (const concurrency of levels) {
-      const base = await run(direct, concurrency, requests);
-      const before = await costs(petrelUrl);
-      const hook = await run(throughPetrel, concurrency, requests);
-      // What answering runs off the hook's path (auto-cancel's bookkeeping) is done by now too.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const per = perHook(before, await costs(petrelUrl), requests);
-      console.log(
-        `c=${String(concurrency).padEnd(3)} direct p50 ${ms(base.p50)} p99 ${ms(base.p99)} ${base.rate.toFixed(0).padStart(4)}/s | ` +
-          `petrel p50 ${ms(hook.p50)} p99 ${ms(hook.p99)} ${hook.rate.toFixed(0).padStart(4)}/s | ` +
-          `p50 ×${(hook.p50 / base.p50).toFixed(2)}  throughput ×${(hook.rate / base.rate).toFixed(2)}`,
-      );
-      console.log(
-        `      per hook: Nomad ${per.nomadRead.toFixed(2)} reads ${per.nomadWrite.toFixed(2)} writes, Consul ${per.consulRead.toFixed(2)} reads ${per.consulWrite.toFixed(2)} writes, Petrel CPU ${per.cpuMs.toFixed(2)} ms`,
-      );
-    }
-  } finally {
-    await petrel.stop();
+  // Warm both paths (connections, JIT, Consul's key cache) before measuring.
+  const run = (call: () => Promise<void>, concurrency: number, count: number) => runAtOnce(Array.from({ length: count }, () => call), concurrency);
+  await run(direct, 10, 50);
+  await run(throughPetrel, 10, 50);
+  console.log(`hook → dispatched child vs direct Nomad dispatch, ${requests} requests per level, node ineligible`);
+  for (const concurrency of levels) {
+    const base = await run(direct, concurrency, requests);
+    const before = await costs(petrelUrl);
+    const hook = await run(throughPetrel, concurrency, requests);
+    // What answering runs off the hook's path (auto-cancel's bookkeeping) is done by now too.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const per = perHook(before, await costs(petrelUrl), requests);
+    console.log(
+      `c=${String(concurrency).padEnd(3)} direct p50 ${ms(base.p50)} p99 ${ms(base.p99)} ${base.rate.toFixed(0).padStart(4)}/s | ` +
+        `petrel p50 ${ms(hook.p50)} p99 ${ms(hook.p99)} ${hook.rate.toFixed(0).padStart(4)}/s | ` +
+        `p50 ×${(hook.p50 / base.p50).toFixed(2)}  throughput ×${(hook.rate / base.rate).toFixed(2)}`,
+    );
+    console.log(
+      `      per hook: Nomad ${per.nomadRead.toFixed(2)} reads ${per.nomadWrite.toFixed(2)} writes, Consul ${per.consulRead.toFixed(2)} reads ${per.consulWrite.toFixed(2)} writes, Petrel CPU ${per.cpuMs.toFixed(2)} ms`,
+    );
   }
-} finally {
-  await cluster.stop();
-}
+});
 
 type Costs = { nomadRead: number; nomadWrite: number; consulRead: number; consulWrite: number; cpuMs: number };
 

@@ -14,98 +14,59 @@
  *   npm run bench:hookload     (BENCH_HOOKS, default 1000; BENCH_PINNED)
  */
 import { execFileSync } from "node:child_process";
-import { createHmac, randomUUID } from "node:crypto";
-import { readConfig } from "../src/config.js";
-import { createConsul } from "../src/consul/client.js";
-import { writeRepoConfig } from "../src/consul/repo-config.js";
-import { createNomad } from "../src/nomad/client.js";
-import { registerBuilder } from "../test/cluster/builder.js";
-import { startCluster } from "../test/cluster/cluster.js";
+import { randomUUID } from "node:crypto";
 import { giteaPush } from "../test/support/payloads.js";
-import { spawnBenchPetrel } from "./bench-petrel.js";
+import { withHookBench } from "./hook-bench.js";
 import { runAtOnce as run } from "./stats.js";
 
 const hooks = Number(process.env.BENCH_HOOKS ?? 1000);
 const redeliveries = Math.round(hooks / 5);
 const concurrency = 50;
 const pinned = process.env.BENCH_PINNED === "1";
-const secret = "bench-load-secret-c4ca4238a0b9";
 
-const cluster = await startCluster();
-try {
-  const config = readConfig({ NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr });
-  const nomad = createNomad(config.nomad);
-  const node = (await nomad.nodes())[0]!;
-  await fetch(`${cluster.nomadAddr}/v1/node/${node.ID}/eligibility`, { method: "POST", body: JSON.stringify({ NodeID: node.ID, Eligibility: "ineligible" }) });
-  const builder = await registerBuilder(nomad);
-  const cloneUrl = "https://git.example.org/bench/load.git";
-  await writeRepoConfig(createConsul(config.consul), config.kvPrefix, cloneUrl, { hook: { secret }, trusted: { senders: ["alice"] }, inject: "K=V\n", builder });
-  const petrel = await spawnBenchPetrel(cluster);
-  try {
-    if (pinned) {
-      // Every thread of every process: the agents (and the tasks' executors) by their run folder, Petrel by its group.
-      const agents = execFileSync("pgrep", ["-f", cluster.runDir], { encoding: "utf8" }).trim().split("\n").filter((pid) => pid !== String(petrel.daemon.pid));
-      for (const pid of agents) execFileSync("taskset", ["-a", "-p", "-c", "0", pid], { stdio: "ignore" });
-      for (const pid of [petrel.daemon.pid, process.pid]) execFileSync("taskset", ["-a", "-p", "-c", "1", String(pid)], { stdio: "ignore" });
-    }
-
-    let sequence = 0;
-    const commit = () => (++sequence).toString(16).padStart(40, "0");
-    const direct = async () => {
-      const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${randomUUID()}`, {
-        method: "POST",
-        body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: commit(), BRANCH: "main", FLAVOR: "default" } }),
-      });
-      if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
-      await response.arrayBuffer();
-    };
-
-    // The hooks: each push to main once, and a fifth of them again, the redelivery sent soon after its first.
-    type Delivery = { id: string; body: string };
-    const deliveries: Delivery[] = Array.from({ length: hooks - redeliveries }, () => ({ id: randomUUID(), body: JSON.stringify(giteaPush({ cloneUrl, after: commit() })) }));
-    const sends: Delivery[] = [...deliveries];
-    for (let n = 0; n < redeliveries; n += 1) sends.splice(Math.min(sends.length, n * 5 + 3), 0, deliveries[n * 4]!);
-    const answers = new Map<string, string[][]>();
-    const send = (delivery: Delivery) => async () => {
-      const response = await fetch(`${petrel.url}/hook`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-gitea-event": "push", "x-gitea-delivery": delivery.id, "x-gitea-signature": createHmac("sha256", secret).update(delivery.body).digest("hex") },
-        body: delivery.body,
-      });
-      if (response.status !== 200) throw new Error(`hook answered ${response.status}: ${await response.text()}`);
-      const jobs = ((await response.json()) as { builds: { job: string }[] }).builds.map((build) => build.job);
-      answers.set(delivery.id, [...(answers.get(delivery.id) ?? []), jobs]);
-    };
-
-    // Warm both paths (connections, JIT, modules loaded on first use) before measuring, Petrel's on a branch of its own.
-    const warmup = (): Delivery => ({ id: randomUUID(), body: JSON.stringify(giteaPush({ cloneUrl, after: commit(), ref: "refs/heads/warmup" })) });
-    await run(Array.from({ length: 50 }, () => send(warmup())), 10);
-    // What answering runs off the hook's path (auto-cancel, the reporter) is done before the floor is measured.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await run(Array.from({ length: 50 }, () => direct), 10);
-    const base = await run(Array.from({ length: hooks }, () => direct), concurrency);
-    const through = await run(sends.map(send), concurrency);
-
-    // What Petrel answered, checked against Nomad.
-    const { value: children } = await nomad.jobs.children();
-    const real = new Set(children.map((child) => child.ID));
-    const answered = [...answers.values()];
-    const lost = deliveries.filter((delivery) => !answers.has(delivery.id)).length;
-    const split = answered.filter((each) => new Set(each.map((jobs) => jobs.join(" "))).size > 1).length;
-    const jobs = new Set(answered.flat(2));
-    const unreal = [...jobs].filter((job) => !real.has(job)).length;
-    const pushed = new Set(deliveries.map((delivery) => (JSON.parse(delivery.body) as { after: string }).after));
-    const built = children.filter((child) => pushed.has(child.Meta?.COMMIT ?? "")).length;
-
-    const ms = (value: number) => `${value.toFixed(0).padStart(5)} ms`;
-    console.log(`${hooks} hooks (${redeliveries} redeliveries), one branch, ${concurrency} at once${pinned ? "; agents on core 0, Petrel and the load on core 1" : ""}`);
-    console.log(`direct dispatch   ${base.rate.toFixed(0).padStart(4)}/s  p50 ${ms(base.p50)}  p99 ${ms(base.p99)}`);
-    console.log(`through Petrel    ${through.rate.toFixed(0).padStart(4)}/s  p50 ${ms(through.p50)}  p99 ${ms(through.p99)}  throughput ×${(through.rate / base.rate).toFixed(2)}  p50 ×${(through.p50 / base.p50).toFixed(2)}`);
-    console.log(`deliveries ${deliveries.length}: lost ${lost}, answered with different jobs ${split}, job ids not in Nomad ${unreal}, children built ${built} (one each: ${built === deliveries.length})`);
-    if (lost + split + unreal > 0 || built !== deliveries.length) process.exitCode = 1;
-  } finally {
-    await petrel.stop();
+await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, commit, direct, hook }) => {
+  if (pinned) {
+    // Every thread of every process: the agents (and the tasks' executors) by their run folder, Petrel by its group.
+    const agents = execFileSync("pgrep", ["-f", cluster.runDir], { encoding: "utf8" }).trim().split("\n").filter((pid) => pid !== String(petrel.daemon.pid));
+    for (const pid of agents) execFileSync("taskset", ["-a", "-p", "-c", "0", pid], { stdio: "ignore" });
+    for (const pid of [petrel.daemon.pid, process.pid]) execFileSync("taskset", ["-a", "-p", "-c", "1", String(pid)], { stdio: "ignore" });
   }
-} finally {
-  await cluster.stop();
-}
+
+  // The hooks: each push to main once, and a fifth of them again, the redelivery sent soon after its first.
+  type Delivery = { id: string; body: string };
+  const deliveries: Delivery[] = Array.from({ length: hooks - redeliveries }, () => ({ id: randomUUID(), body: JSON.stringify(giteaPush({ cloneUrl, after: commit() })) }));
+  const sends: Delivery[] = [...deliveries];
+  for (let n = 0; n < redeliveries; n += 1) sends.splice(Math.min(sends.length, n * 5 + 3), 0, deliveries[n * 4]!);
+  const answers = new Map<string, string[][]>();
+  const send = (delivery: Delivery) => async () => {
+    const jobs = (await hook(delivery.body, delivery.id)).builds.map((build) => build.job);
+    answers.set(delivery.id, [...(answers.get(delivery.id) ?? []), jobs]);
+  };
+
+  // Warm both paths (connections, JIT, modules loaded on first use) before measuring, Petrel's on a branch of its own.
+  const warmup = (): Delivery => ({ id: randomUUID(), body: JSON.stringify(giteaPush({ cloneUrl, after: commit(), ref: "refs/heads/warmup" })) });
+  await run(Array.from({ length: 50 }, () => send(warmup())), 10);
+  // What answering runs off the hook's path (auto-cancel, the reporter) is done before the floor is measured.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await run(Array.from({ length: 50 }, () => direct), 10);
+  const base = await run(Array.from({ length: hooks }, () => direct), concurrency);
+  const through = await run(sends.map(send), concurrency);
+
+  // What Petrel answered, checked against Nomad.
+  const { value: children } = await nomad.jobs.children();
+  const real = new Set(children.map((child) => child.ID));
+  const answered = [...answers.values()];
+  const lost = deliveries.filter((delivery) => !answers.has(delivery.id)).length;
+  const split = answered.filter((each) => new Set(each.map((jobs) => jobs.join(" "))).size > 1).length;
+  const jobs = new Set(answered.flat(2));
+  const unreal = [...jobs].filter((job) => !real.has(job)).length;
+  const pushed = new Set(deliveries.map((delivery) => (JSON.parse(delivery.body) as { after: string }).after));
+  const built = children.filter((child) => pushed.has(child.Meta?.COMMIT ?? "")).length;
+
+  const ms = (value: number) => `${value.toFixed(0).padStart(5)} ms`;
+  console.log(`${hooks} hooks (${redeliveries} redeliveries), one branch, ${concurrency} at once${pinned ? "; agents on core 0, Petrel and the load on core 1" : ""}`);
+  console.log(`direct dispatch   ${base.rate.toFixed(0).padStart(4)}/s  p50 ${ms(base.p50)}  p99 ${ms(base.p99)}`);
+  console.log(`through Petrel    ${through.rate.toFixed(0).padStart(4)}/s  p50 ${ms(through.p50)}  p99 ${ms(through.p99)}  throughput ×${(through.rate / base.rate).toFixed(2)}  p50 ×${(through.p50 / base.p50).toFixed(2)}`);
+  console.log(`deliveries ${deliveries.length}: lost ${lost}, answered with different jobs ${split}, job ids not in Nomad ${unreal}, children built ${built} (one each: ${built === deliveries.length})`);
+  if (lost + split + unreal > 0 || built !== deliveries.length) process.exitCode = 1;
+});

@@ -1,0 +1,68 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { readConfig } from "../src/config.js";
+import { createConsul } from "../src/consul/client.js";
+import { writeRepoConfig } from "../src/consul/repo-config.js";
+import { createNomad, type Nomad } from "../src/nomad/client.js";
+import { registerBuilder } from "../test/cluster/builder.js";
+import { startCluster, type Cluster } from "../test/cluster/cluster.js";
+import type { PetrelServe } from "../test/cluster/petrel-serve.js";
+import { spawnBenchPetrel } from "./bench-petrel.js";
+
+export type HookBench = {
+  cluster: Cluster;
+  nomad: Nomad;
+  petrel: PetrelServe;
+  cloneUrl: string;
+  /** A new commit id each call, in order. */
+  commit: () => string;
+  /** The floor: one child dispatched straight to Nomad, as Petrel would for a push to main. */
+  direct: () => Promise<void>;
+  /** A Gitea push signed with the repository's secret, through Petrel; what it answered, which must be 200. */
+  hook: (body: string, delivery?: string) => Promise<{ builds: { job: string }[] }>;
+};
+
+/**
+ * What the hook benchmarks stand on: a cluster whose node is ineligible (so
+ * children stay pending and leave the CPU to the dispatch path), a builder,
+ * one repository's config and `petrel serve`, stopped when `work` is done.
+ */
+export async function withHookBench(work: (bench: HookBench) => Promise<void>): Promise<void> {
+  const secret = "bench-secret-5d41402abc4b";
+  const cloneUrl = "https://git.example.org/bench/widget.git";
+  const cluster = await startCluster();
+  try {
+    const config = readConfig({ NOMAD_ADDR: cluster.nomadAddr, CONSUL_HTTP_ADDR: cluster.consulAddr });
+    const nomad = createNomad(config.nomad);
+    const node = (await nomad.nodes())[0]!;
+    await fetch(`${cluster.nomadAddr}/v1/node/${node.ID}/eligibility`, { method: "POST", body: JSON.stringify({ NodeID: node.ID, Eligibility: "ineligible" }) });
+    const builder = await registerBuilder(nomad);
+    await writeRepoConfig(createConsul(config.consul), config.kvPrefix, cloneUrl, { hook: { secret }, trusted: { senders: ["alice"] }, inject: "K=V\n", builder });
+    const petrel = await spawnBenchPetrel(cluster);
+    try {
+      let sequence = 0;
+      const commit = () => (++sequence).toString(16).padStart(40, "0");
+      const direct = async () => {
+        const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${randomUUID()}`, {
+          method: "POST",
+          body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: commit(), BRANCH: "main", FLAVOR: "default" } }),
+        });
+        if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
+        await response.arrayBuffer();
+      };
+      const hook = async (body: string, delivery: string = randomUUID()) => {
+        const response = await fetch(`${petrel.url}/hook`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-gitea-event": "push", "x-gitea-delivery": delivery, "x-gitea-signature": createHmac("sha256", secret).update(body).digest("hex") },
+          body,
+        });
+        if (response.status !== 200) throw new Error(`hook answered ${response.status}: ${await response.text()}`);
+        return (await response.json()) as { builds: { job: string }[] };
+      };
+      await work({ cluster, nomad, petrel, cloneUrl, commit, direct, hook });
+    } finally {
+      await petrel.stop();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
