@@ -27,7 +27,7 @@ export function rootQueuedOutputs(entries: SpoolEntry[], uploadRoots: string) {
   const reRooted: string[] = [];
   const gone: string[] = [];
   for (const output of waiting) {
-    if (isLink(rootOf(uploadRoots, output)) || isLink(rootOf(own, output))) continue;
+    if (isRoot(rootOf(uploadRoots, output)) || isRoot(rootOf(own, output))) continue;
     if (!existsSync(output)) {
       gone.push(output);
       continue;
@@ -38,10 +38,5 @@ export function rootQueuedOutputs(entries: SpoolEntry[], uploadRoots: string) {
   return { reRooted, released: released.length, gone };
 }
 
-function isLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
+/** A root is there: a link, or the hook's empty file named after the output (not followed: a dangling link still counts). */
+const isRoot = (path: string) => lstatSync(path, { throwIfNoEntry: false }) !== undefined;

@@ -20,7 +20,7 @@ export type HookPaths = {
  * Nix's post-build-hook, as a few lines of sh rather than a Node process:
  * the daemon waits for it after every derivation and builds nothing else
  * meanwhile, so it only enqueues, with as few processes as it can (the .drv's
- * head, the roots, the rename) — a GC root per output, then the spool
+ * head under Nix 2.8, the rename) — a GC root per output, then the spool
  * entry written aside and renamed into place, so the uploader never sees half
  * of one. Store paths hold no shell-special characters, and the hook's output
  * reaches the (maybe untrusted) client, so it prints nothing.
@@ -49,8 +49,13 @@ if [ -z "$outs" ]; then
   # than the first bytes hold): ask the store.
   [ -n "$outs" ] || outs=$(${nixStore} --query --outputs "$DRV_PATH")
 fi
-# One process roots every output (-n: an earlier root to a directory is replaced, not entered).
-[ -z "$outs" ] || ln -sfn -t "${gcroots}" $outs
+# Each output's root is an empty file named after it, which Nix's GC takes for a root of
+# that store path: the shell makes it without a process. \`: >\` would open a link's
+# target, so a root that is a link already stays as it is.
+for out in $outs; do
+  root="${gcroots}/\${out##*/}"
+  [ -L "$root" ] || : > "$root"
+done
 entry=${untrusted ? untrustedPrefix : ""}\${DRV_PATH##*/}
 printf '%s\\n' "$DRV_PATH" $outs > "${staging}/$entry.$$"
 mv -f "${staging}/$entry.$$" "${spool}/$entry"

@@ -13,7 +13,7 @@ export const spoolDefaults = { spool: "/var/spool/petrel/upload", uploadRoots: "
 export const spoolFolders = { staging: ".tmp", attempts: ".attempts", dead: ".dead" };
 /** The name prefix of the entries an untrusted daemon's hook makes. */
 export const untrustedPrefix = "untrusted-";
-/** An output's upload root is named by its store name (what `ln -t` names a link by, in the hook). */
+/** An output's upload root is named by its store name: the hook's empty file (or an older hook's link), which Nix's GC roots by that name. */
 export const rootName = (output: string) => basename(output);
 export const rootOf = (uploadRoots: string, output: string) => join(uploadRoots, rootName(output));
 

@@ -1,16 +1,28 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { hookScript } from "../../src/upload/hook-script.js";
+
+const made: string[] = [];
+afterEach(() => {
+  for (const root of made.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 function folders() {
   const root = mkdtempSync(join(tmpdir(), "petrel-hook-"));
+  made.push(root);
   const paths = { spool: join(root, "spool"), gcroots: join(root, "roots"), nixStore: "/bin/false" };
   mkdirSync(join(paths.spool, ".tmp"), { recursive: true });
   mkdirSync(paths.gcroots);
   return { root, paths };
+}
+
+/** The hook's GC root: an empty regular file named after the output, not a link. */
+function isEmptyFile(path: string): boolean {
+  const stat = lstatSync(path);
+  return stat.isFile() && stat.size === 0;
 }
 
 describe("the post-build-hook script", () => {
@@ -22,7 +34,20 @@ describe("the post-build-hook script", () => {
     const stdout = execFileSync(hook, { env: { DRV_PATH: "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv", OUT_PATHS: `${out} ${out}-doc` }, encoding: "utf8" });
     expect(stdout).toBe("");
     expect(readFileSync(join(paths.spool, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv"), "utf8")).toBe(`/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv\n${out}\n${out}-doc\n`);
-    expect(readlinkSync(join(paths.gcroots, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x-doc"))).toBe(`${out}-doc`);
+    expect(isEmptyFile(join(paths.gcroots, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x-doc"))).toBe(true);
+  });
+
+  it("leaves a root that is a link as it is, without writing through it", () => {
+    const { root, paths } = folders();
+    const hook = join(root, "hook");
+    writeFileSync(hook, hookScript(paths), { mode: 0o755 });
+    // What an older hook left: a link to the output, here a file that must keep its bytes.
+    const output = join(root, "output");
+    writeFileSync(output, "built\n");
+    symlinkSync(output, join(paths.gcroots, "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh-x"));
+    execFileSync(hook, { env: { DRV_PATH: "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv", OUT_PATHS: "/nix/store/hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh-x" } });
+    expect(readlinkSync(join(paths.gcroots, "hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh-x"))).toBe(output);
+    expect(readFileSync(output, "utf8")).toBe("built\n");
   });
 
   it("reads the outputs from the .drv file when OUT_PATHS is empty, without a nix-store process", () => {
@@ -54,7 +79,7 @@ describe("the post-build-hook script", () => {
     writeFileSync(many, `Derive([${outputs}],[],[],"x86_64-linux","/bin/sh",[],[])`);
     execFileSync(hook, { env: { DRV_PATH: many, OUT_PATHS: "" } });
     expect(readFileSync(join(paths.spool, "gggggggggggggggggggggggggggggggg-many.drv"), "utf8").split("\n")).toHaveLength(4);
-    expect(readlinkSync(join(paths.gcroots, "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1"))).toBe("/nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1");
+    expect(isEmptyFile(join(paths.gcroots, "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1"))).toBe(true);
   });
 
   it("fails (and so stops the daemon's builds) rather than enqueue nothing when the outputs can't be found", () => {
