@@ -16,7 +16,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 50);
 const dir = mkdtempSync(join(tmpdir(), "petrel-bench-hook-"));
 try {
   const [spool, gcroots] = [join(dir, "spool"), join(dir, "gcroots")];
-  mkdirSync(join(spool, ".tmp"), { recursive: true });
+  mkdirSync(spool);
   mkdirSync(gcroots);
   const petrelHook = join(dir, "petrel-hook");
   writeFileSync(petrelHook, hookScript({ spool, gcroots, nixStore: "/bin/false" }));

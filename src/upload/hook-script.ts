@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { spoolFolders, untrustedPrefix } from "./spool.js";
+import { entryEnd, untrustedPrefix } from "./spool.js";
 
 export type HookPaths = {
   /** One file per built derivation lands here, for `petrel upload` to drain. */
@@ -19,17 +18,17 @@ export type HookPaths = {
 /**
  * Nix's post-build-hook, as a few lines of sh rather than a Node process:
  * the daemon waits for it after every derivation and builds nothing else
- * meanwhile, so it only enqueues, with as few processes as it can (the .drv's
- * head under Nix 2.8, the rename) — a GC root per output, then the spool
- * entry written aside and renamed into place, so the uploader never sees half
- * of one. Store paths hold no shell-special characters, and the hook's output
- * reaches the (maybe untrusted) client, so it prints nothing.
+ * meanwhile, so it only enqueues, and starts no process where the shell can
+ * do the work (reading the .drv's head under Nix 2.8 is the one left): a GC
+ * root per output, then the spool entry, written in place with its last line
+ * \`end\`, so the uploader takes it only whole. Store paths hold no
+ * shell-special characters, and the hook's output reaches the (maybe
+ * untrusted) client, so it prints nothing.
  */
 export function hookScript({ spool, gcroots, nixStore, untrusted = false }: HookPaths): string {
   for (const [name, path] of Object.entries({ spool, gcroots, nixStore })) {
     if (!/^\/[A-Za-z0-9_.+\-/]+$/.test(path)) throw new Error(`${name} must be an absolute path of plain characters, not '${path}'`);
   }
-  const staging = join(spool, spoolFolders.staging);
   return `#!/bin/sh
 # Nix post-build-hook written by \`petrel upload --install-hook\`: enqueues, never uploads.
 set -eu
@@ -56,8 +55,6 @@ for out in $outs; do
   root="${gcroots}/\${out##*/}"
   [ -L "$root" ] || : > "$root"
 done
-entry=${untrusted ? untrustedPrefix : ""}\${DRV_PATH##*/}
-printf '%s\\n' "$DRV_PATH" $outs > "${staging}/$entry.$$"
-mv -f "${staging}/$entry.$$" "${spool}/$entry"
+{ printf 'drv %s\\n' "$DRV_PATH"; printf 'out %s\\n' $outs; echo ${entryEnd}; } > "${spool}/${untrusted ? untrustedPrefix : ""}\${DRV_PATH##*/}"
 `;
 }

@@ -1,14 +1,13 @@
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { hookScript, type HookPaths } from "./hook-script.js";
-import { spoolFolders } from "./spool.js";
 
 /**
  * Writes the post-build-hook and the folders it writes to. Root-only: the
  * spool says what the node built, and the hook runs as root in the daemon.
  */
 export function installHook(out: string, paths: HookPaths): void {
-  mkdirSync(join(paths.spool, spoolFolders.staging), { recursive: true, mode: 0o700 });
+  mkdirSync(paths.spool, { recursive: true, mode: 0o700 });
   chmodSync(paths.spool, 0o700);
   mkdirSync(paths.gcroots, { recursive: true, mode: 0o755 });
   mkdirSync(dirname(out), { recursive: true });

@@ -4,21 +4,30 @@ import { basename, join } from "node:path";
 /**
  * The spool's format on disk, owned here: `<spool>/<entry>` files, one per
  * built derivation (the .drv's name, `untrusted-` first when the untrusted
- * daemon built it; the .drv on the first line, its outputs after), written in
- * `.tmp/` and renamed into place; failed attempts counted in `.attempts/`,
- * given-up entries kept in `.dead/`; a GC root per output under the upload
- * roots, named by the output's store name.
+ * daemon built it), written in place by the hook: a line `drv <path>`, a line
+ * `out <path>` per output, and `end` last, so an entry without it is still
+ * being written. Failed attempts are counted in `.attempts/`, given-up
+ * entries kept in `.dead/`; a GC root per output under the upload roots,
+ * named by the output's store name.
  */
 export const spoolDefaults = { spool: "/var/spool/petrel/upload", uploadRoots: "/nix/var/nix/gcroots/petrel-upload" };
-export const spoolFolders = { staging: ".tmp", attempts: ".attempts", dead: ".dead" };
+export const spoolFolders = { attempts: ".attempts", dead: ".dead" };
 /** The name prefix of the entries an untrusted daemon's hook makes. */
 export const untrustedPrefix = "untrusted-";
+/** The last line of a whole entry. */
+export const entryEnd = "end";
+/** An entry still without its last line after this long was left by a hook that died writing it. */
+const abandonedAfterMs = 10 * 60_000;
 /** An output's upload root is named by its store name: the hook's empty file (or an older hook's link), which Nix's GC roots by that name. */
 export const rootName = (output: string) => basename(output);
 export const rootOf = (uploadRoots: string, output: string) => join(uploadRoots, rootName(output));
 
-/** One built derivation waiting for upload: the spool file's name, the .drv, its outputs, which daemon built it, and when it was queued. */
-export type SpoolEntry = { name: string; drv: string; outputs: string[]; trusted: boolean; queuedAt: number };
+/**
+ * One built derivation waiting for upload: the spool file's name, the .drv,
+ * its outputs, which daemon built it, when it was queued, and what is wrong
+ * with it, if something is (no outputs, a hook that never finished it).
+ */
+export type SpoolEntry = { name: string; drv: string; outputs: string[]; trusted: boolean; queuedAt: number; problem?: string };
 
 /**
  * The spool the post-build-hook fills. Its state lives in files beside the
@@ -80,18 +89,37 @@ export function openSpool(dir: string, gcroots: string, { readOnly = false } = {
 
 export type Spool = ReturnType<typeof openSpool>;
 
-/** The entries of a spool folder, oldest first: the .drv on the first line, its outputs after. */
+/** The entries of a spool folder, oldest first; one still being written waits for its last line. */
 function readEntries(folder: string): SpoolEntry[] {
   const entries: SpoolEntry[] = [];
   for (const name of existsSync(folder) ? readdirSync(folder) : []) {
     if (name.startsWith(".")) continue;
     try {
       const path = join(folder, name);
-      const [drv = "", ...outputs] = readFileSync(path, "utf8").split("\n").filter(Boolean);
-      entries.push({ name, drv, outputs, trusted: !name.startsWith(untrustedPrefix), queuedAt: statSync(path).mtimeMs });
+      const queuedAt = statSync(path).mtimeMs;
+      const entry = parseEntry(readFileSync(path, "utf8"), Date.now() - queuedAt > abandonedAfterMs);
+      if (entry) entries.push({ name, trusted: !name.startsWith(untrustedPrefix), queuedAt, ...entry });
     } catch {
       // Taken by another pass between the listing and the read.
     }
   }
   return entries.sort((a, b) => a.queuedAt - b.queuedAt);
+}
+
+/**
+ * An entry's text; undefined while its hook is still writing it. `abandoned`:
+ * old enough that a missing last line means its hook died. An entry of bare
+ * paths (the .drv, then its outputs) is an earlier hook's, renamed in whole.
+ */
+function parseEntry(text: string, abandoned: boolean): Pick<SpoolEntry, "drv" | "outputs" | "problem"> | undefined {
+  const lines = text.split("\n").filter(Boolean);
+  if (lines[0]?.startsWith("/")) {
+    const [drv = "", ...outputs] = lines;
+    return { drv, outputs, ...(outputs.length === 0 ? { problem: "the spool entry names no outputs" } : {}) };
+  }
+  const field = (key: string) => lines.filter((line) => line.startsWith(`${key} `)).map((line) => line.slice(key.length + 1));
+  const [drv = ""] = field("drv");
+  const outputs = field("out").filter(Boolean);
+  if (lines.at(-1) !== entryEnd) return abandoned ? { drv, outputs: [], problem: "its post-build-hook never finished writing the spool entry" } : undefined;
+  return { drv, outputs, ...(outputs.length === 0 ? { problem: "the spool entry names no outputs" } : {}) };
 }

@@ -81,8 +81,8 @@ export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, para
   async function drainOnce(queued = spool.list()): Promise<number> {
     const now = Date.now();
     const due = queued.filter((entry) => (notBefore.get(entry.name) ?? 0) <= now);
-    for (const entry of due.filter((entry) => entry.outputs.length === 0)) fail(entry, new Error("the spool entry names no outputs"));
-    const valid = due.filter((entry) => entry.outputs.length > 0);
+    for (const entry of due.filter((entry) => entry.problem !== undefined)) fail(entry, new Error(entry.problem));
+    const valid = due.filter((entry) => entry.problem === undefined);
     for (const entry of valid.filter((entry) => destination(entry) === undefined)) letGo(entry);
     const batches: SpoolEntry[][] = [];
     for (const kind of [true, false]) {

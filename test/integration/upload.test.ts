@@ -54,7 +54,7 @@ describe("petrel upload", () => {
     const env = { ...process.env, ...daemon.clientEnv };
     expect((await nixBuild(graphExpression(`up-dead-${Date.now()}`), env)).code).toBe(0);
     const gone = `/nix/store/${"0".repeat(32)}-petrel-gone`;
-    writeFileSync(join(node.spool, `${"0".repeat(32)}-petrel-gone.drv`), `${gone}.drv\n${gone}\n`);
+    writeFileSync(join(node.spool, `${"0".repeat(32)}-petrel-gone.drv`), `drv ${gone}.drv\nout ${gone}\nend\n`);
 
     const cache = join(runDir.path, "cache-2");
     const result = await node.uploadOnce(cache, "--attempts", "3", "--backoff-ms", "50");

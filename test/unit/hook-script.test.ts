@@ -14,7 +14,7 @@ function folders() {
   const root = mkdtempSync(join(tmpdir(), "petrel-hook-"));
   made.push(root);
   const paths = { spool: join(root, "spool"), gcroots: join(root, "roots"), nixStore: "/bin/false" };
-  mkdirSync(join(paths.spool, ".tmp"), { recursive: true });
+  mkdirSync(paths.spool);
   mkdirSync(paths.gcroots);
   return { root, paths };
 }
@@ -33,7 +33,7 @@ describe("the post-build-hook script", () => {
     const out = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x";
     const stdout = execFileSync(hook, { env: { DRV_PATH: "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv", OUT_PATHS: `${out} ${out}-doc` }, encoding: "utf8" });
     expect(stdout).toBe("");
-    expect(readFileSync(join(paths.spool, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv"), "utf8")).toBe(`/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv\n${out}\n${out}-doc\n`);
+    expect(readFileSync(join(paths.spool, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv"), "utf8")).toBe(`drv /nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-x.drv\nout ${out}\nout ${out}-doc\nend\n`);
     expect(isEmptyFile(join(paths.gcroots, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x-doc"))).toBe(true);
   });
 
@@ -59,7 +59,7 @@ describe("the post-build-hook script", () => {
     // As Nix writes it: ATerm, no trailing newline; the inputs hold store paths too, which must not count.
     writeFileSync(drv, `Derive([("doc","${doc}","",""),("out","${out}","","")],[("/nix/store/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii-y.drv",["out"])],[],"x86_64-linux","/bin/sh",["-c","echo"],[("out","${out}")])`);
     execFileSync(hook, { env: { DRV_PATH: drv, OUT_PATHS: "" } });
-    expect(readFileSync(join(paths.spool, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x.drv"), "utf8")).toBe(`${drv}\n${doc}\n${out}\n`);
+    expect(readFileSync(join(paths.spool, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-x.drv"), "utf8")).toBe(`drv ${drv}\nout ${doc}\nout ${out}\nend\n`);
   });
 
   it("reads the outputs from the head of a large .drv, and asks the store when they don't fit in it", () => {
@@ -73,12 +73,12 @@ describe("the post-build-hook script", () => {
     const big = join(root, "ffffffffffffffffffffffffffffffff-big.drv");
     writeFileSync(big, `Derive([("out","${out}","","")],[${'("/nix/store/iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii-y.drv",["out"]),'.repeat(4000)}],[],"x86_64-linux","/bin/sh",[],[])`);
     execFileSync(hook, { env: { DRV_PATH: big, OUT_PATHS: "" } });
-    expect(readFileSync(join(paths.spool, "ffffffffffffffffffffffffffffffff-big.drv"), "utf8")).toBe(`${big}\n${out}\n`);
+    expect(readFileSync(join(paths.spool, "ffffffffffffffffffffffffffffffff-big.drv"), "utf8")).toBe(`drv ${big}\nout ${out}\nend\n`);
     const many = join(root, "gggggggggggggggggggggggggggggggg-many.drv");
     const outputs = Array.from({ length: 200 }, (_, i) => `("o${i}","/nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-${i}","","")`).join(",");
     writeFileSync(many, `Derive([${outputs}],[],[],"x86_64-linux","/bin/sh",[],[])`);
     execFileSync(hook, { env: { DRV_PATH: many, OUT_PATHS: "" } });
-    expect(readFileSync(join(paths.spool, "gggggggggggggggggggggggggggggggg-many.drv"), "utf8").split("\n")).toHaveLength(4);
+    expect(readFileSync(join(paths.spool, "gggggggggggggggggggggggggggggggg-many.drv"), "utf8")).toBe(`drv ${many}\nout /nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-0\nout /nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1\nend\n`);
     expect(isEmptyFile(join(paths.gcroots, "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq-many-1"))).toBe(true);
   });
 

@@ -16,7 +16,7 @@ function spoolFolder() {
   const roots = join(dir, "roots");
   mkdirSync(roots);
   const spool = openSpool(join(dir, "spool"), roots);
-  const enqueue = (n: number) => writeFileSync(join(dir, "spool", `${String(n).padStart(32, "0")}-d.drv`), `/nix/store/${String(n).padStart(32, "0")}-d.drv\n/nix/store/${String(n).padStart(32, "0")}-d\n`);
+  const enqueue = (n: number) => writeFileSync(join(dir, "spool", `${String(n).padStart(32, "0")}-d.drv`), `drv /nix/store/${String(n).padStart(32, "0")}-d.drv\nout /nix/store/${String(n).padStart(32, "0")}-d\nend\n`);
   return { spool, enqueue };
 }
 
