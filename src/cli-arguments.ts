@@ -8,6 +8,12 @@ export function positive(value: string): number {
   return number;
 }
 
+export function niceness(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 19) throw new InvalidArgumentError("expected a niceness from 0 to 19");
+  return number;
+}
+
 export function listenAddress(value: string): { host: string; port: number } {
   const match = /^(.+):(\d{1,5})$/.exec(value);
   const port = Number(match?.[2]);

@@ -1,7 +1,8 @@
 import { accessSync, constants } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Command } from "commander";
-import { listenAddress, positive } from "../cli-arguments.js";
+import { listenAddress, niceness, positive } from "../cli-arguments.js";
 import { createLogger } from "../log.js";
 import { installHook } from "./install-hook.js";
 import { nixCopy } from "./nix-copy.js";
@@ -30,6 +31,7 @@ export function registerUploadCommands(program: Command): void {
     .option("--poll-ms <ms>", "how often an idle uploader looks at the spool", positive, 250)
     .option("--settle-ms <ms>", "while builds still queue paths, wait for a full --batch or this long without a new one", positive, 500)
     .option("--metrics <host:port>", "serve Prometheus metrics (queue depth, dead letters, outcomes) at http://<host:port>/metrics", listenAddress)
+    .option("--nice <n>", "the niceness (0–19) of the drain and its nix copy processes: builds on the node come first", niceness, 10)
     .option("--once", "drain what is queued (retries included), then exit: 0 when all went up, 1 when some went to the dead letters")
     .action(async (options: UploadOptions) => {
       if (options.installHook) return install(options.installHook, options);
@@ -37,6 +39,8 @@ export function registerUploadCommands(program: Command): void {
       if (options.untrustedTo !== undefined && sameStore(options.untrustedTo, options.to)) {
         fail("petrel upload: --untrusted-to names the trusted cache (--to): untrusted builds' paths must never land in it");
       }
+      // Uploading is background work; the daemon's builds wait on the CPU it would take. Never lower than it is.
+      setPriority(Math.max(getPriority(), options.nice));
       const logger = createLogger("info");
       const spool = openSpool(options.spool, options.gcroots);
       const metrics = createUploadMetrics(spool);
@@ -89,6 +93,7 @@ type UploadOptions = {
   backoffMs: number;
   pollMs: number;
   settleMs: number;
+  nice: number;
   metrics?: { host: string; port: number };
   once?: true;
   installHook?: string;

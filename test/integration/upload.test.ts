@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,6 +83,8 @@ describe("petrel upload", () => {
     const before = graphExpression(`up-live-${Date.now()}`);
     expect((await nixBuild(before, env)).code).toBe(0);
     await allUploaded([...(await derivationsOf(before, env)).values()].flat());
+    // Builds come first: the drain and its nix copy processes run at niceness 10.
+    expect(nicenessOf(first.pid)).toBe(10);
     // A path is in the cache a moment before its spool entry is done with.
     await waitUntil("an empty spool", () => Promise.resolve(node.queued().length === 0 ? true : undefined));
 
@@ -106,3 +108,9 @@ describe("petrel upload", () => {
     expect(readdirSync(node.uploadRoots)).toEqual([]);
   });
 });
+
+/** A process's niceness: the 19th field of /proc/<pid>/stat, counted after the command's closing parenthesis. */
+function nicenessOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+}

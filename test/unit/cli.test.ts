@@ -58,6 +58,9 @@ describe("the petrel binary", () => {
     const { status, stderr } = petrel(["gc", "--days", "0"]);
     expect(status).toBe(2);
     expect(stderr).toMatch(/^error: option '--days <n>' argument '0' is invalid\. expected a positive whole number\n/);
+    const nice = petrel(["upload", "--once", "--to", "file:///srv/nix-cache", "--nice", "20"]);
+    expect(nice.status).toBe(2);
+    expect(nice.stderr).toMatch(/^error: option '--nice <n>' argument '20' is invalid\. expected a niceness from 0 to 19\n/);
   });
 
   it("exits 2 naming the variable when the configuration is invalid", () => {
