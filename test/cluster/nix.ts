@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { probeNixDaemon } from "./nix-probe.js";
 import { stopDaemon, sweep } from "./processes.js";
@@ -55,6 +55,8 @@ export async function startNixDaemon(run: RunDir, extraConf = "", { confDir = ru
   // derivation sees its inputs and sandboxPaths, not the node. This machine
   // can't reach cache.nixos.org, so nothing is substituted.
   writeFileSync(join(confDir, "nix.conf"), `build-users-group = nixbld\nsandbox = true\nsandbox-paths = ${sandboxPaths.join(" ")}\nsubstituters =\n${extraConf}`);
+  // An earlier daemon's socket would count as ready, and vanish under the probe when this one binds anew.
+  rmSync(socket, { force: true });
   const daemon = await startAgent(run, {
     name: "nix-daemon",
     command: binary,
