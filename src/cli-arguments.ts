@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, type CommanderError } from "commander";
 
 /** Commander parsers of option values shared by subcommands: each names what it expected. */
 
@@ -20,3 +20,9 @@ export function listenAddress(value: string): { host: string; port: number } {
   if (!match || port > 65535) throw new InvalidArgumentError("expected host:port, e.g. 127.0.0.1:9465");
   return { host: match[1]!, port };
 }
+
+/**
+ * Commander exits 1 on a bad flag; for commands whose 1 is a verdict (the
+ * PDU failed, Nix failed, paths went to the dead letters), bad usage is 2.
+ */
+export const badUsageExits2 = (error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2);

@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command, type CommanderError } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { badUsageExits2 } from "../cli-arguments.js";
 import { ConfigError, readConfig } from "../config.js";
 import { createConsul } from "../consul/client.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
@@ -15,11 +16,9 @@ import { runPduAction } from "./pdu/run-action.js";
  * `petrel pdu` exits 0 done, 1 the PDU failed, 2 bad usage or config, 69 Consul unreachable.
  */
 export function registerGatewayCommands(program: Command): void {
-  // Commander exits 1 on bad flags; here 1 is a verdict (the PDU failed, the board failed), so bad usage is 2.
-  const usageIs2 = (error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2);
   program
     .command("pdu")
-    .exitOverride(usageIs2)
+    .exitOverride(badUsageExits2)
     .description("switch or read a PDU outlet; the PDU's config is in Consul KV at <prefix>/pdus/<name>")
     .requiredOption("--pdu <name>", "the PDU's name")
     .option("--outlet <n>", "outlet number, from 1 (status without it reads every outlet)", outletNumber)
@@ -30,7 +29,7 @@ export function registerGatewayCommands(program: Command): void {
 
   program
     .command("dut")
-    .exitOverride(usageIs2)
+    .exitOverride(badUsageExits2)
     .description("power a device under test on, judge its console, power it off; config in Consul KV at <prefix>/duts/<name>")
     .requiredOption("--dut <name>", "the device's name")
     .action(async ({ dut: name }: { dut: string }) => {

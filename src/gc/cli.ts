@@ -1,5 +1,5 @@
-import type { Command, CommanderError } from "commander";
-import { positive } from "../cli-arguments.js";
+import type { Command } from "commander";
+import { badUsageExits2, positive } from "../cli-arguments.js";
 import { openSpool, spoolDefaults } from "../upload/spool.js";
 import { collectGarbage } from "./collect.js";
 import { findOldRoots, removeRoots } from "./old-roots.js";
@@ -11,7 +11,7 @@ const day = 24 * 60 * 60 * 1000;
 export function registerGcCommands(program: Command): void {
   program
     .command("gc")
-    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
+    .exitOverride(badUsageExits2)
     .description("remove build GC roots older than --days, then collect the Nix store's garbage, keeping every path still queued for upload")
     .option("--gcroots <dir>", "the builds' GC roots (the builder's gcroots)", "/nix/var/nix/gcroots/petrel")
     .option("--days <n>", "age in days after which a build's GC root goes", positive, 7)

@@ -2,7 +2,7 @@ import { accessSync, constants } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Command } from "commander";
-import { listenAddress, niceness, positive } from "../cli-arguments.js";
+import { badUsageExits2, listenAddress, niceness, positive } from "../cli-arguments.js";
 import { createLogger } from "../log.js";
 import { installHook } from "./install-hook.js";
 import { nixCopy } from "./nix-copy.js";
@@ -16,6 +16,7 @@ import { createUploader } from "./uploader.js";
 export function registerUploadCommands(program: Command): void {
   program
     .command("upload")
+    .exitOverride(badUsageExits2)
     .description("drain the Nix post-build spool to the binary cache, or install the post-build-hook that fills it")
     .option("--to <store-uri>", "the binary cache: file:///…, http(s)://…, s3://… where this node's Nix supports it")
     .option("--untrusted-to <store-uri>", "the cache for what the untrusted builds' nix-daemon built; without it, those paths are not uploaded")
