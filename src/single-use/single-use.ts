@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, webcrypto } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { consulCall, type Consul } from "../consul/client.js";
 import { SingleUseError } from "./errors.js";
@@ -32,12 +32,14 @@ const issuer = "petrel";
  * which only one request can win — across every Petrel replica.
  */
 export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: string }): SingleUse {
-  let key: Promise<Uint8Array> | undefined;
+  let key: Promise<webcrypto.CryptoKey> | undefined;
   const signingKey = () => {
-    key ??= loadSigningKey(consul, prefix).catch((error: unknown) => {
-      key = undefined;
-      throw error;
-    });
+    key ??= loadSigningKey(consul, prefix)
+      .then(hmacKey)
+      .catch((error: unknown) => {
+        key = undefined;
+        throw error;
+      });
     return key;
   };
 
@@ -77,7 +79,10 @@ export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: st
 
 type Claims = { purpose: unknown; sub: string; jti: string; exp: number };
 
-async function verify(token: string, key: Uint8Array): Promise<Claims> {
+/** Imported once: given the key's bytes, jose would import them again for every token it signs or checks. */
+const hmacKey = (bytes: Uint8Array) => webcrypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+
+async function verify(token: string, key: webcrypto.CryptoKey): Promise<Claims> {
   try {
     const { payload } = await jwtVerify(token, key, { issuer, algorithms: ["HS256"], requiredClaims: ["sub", "jti", "exp"] });
     return payload as Claims;
