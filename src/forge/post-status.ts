@@ -1,4 +1,3 @@
-import fetch from "node-fetch";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 
 export type StatusPost = { forge: string; url: string; headers: Record<string, string>; body: unknown; commit: string };

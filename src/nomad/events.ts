@@ -10,7 +10,6 @@ export type NomadEvent = { Topic: string; Type: string; Key: string; Index: numb
 export async function* streamEvents(http: NomadHttp, topics: string[], index: number, signal: AbortSignal): AsyncIterable<NomadEvent> {
   const query: Record<string, string | number> = { index };
   const response = await http.stream("GET", `/v1/event/stream?${topics.map((topic) => `topic=${encodeURIComponent(topic)}`).join("&")}`, { query, signal });
-  if (response.body === null) return;
   let buffered = "";
   for await (const chunk of response.body) {
     buffered += (chunk as Buffer).toString("utf8");

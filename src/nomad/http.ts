@@ -1,6 +1,7 @@
-import fetch, { type Response } from "node-fetch";
+import type { Readable } from "node:stream";
+import { request, type Dispatcher } from "undici";
 import type { Config } from "../config.js";
-import { createAgent } from "../tls-agent.js";
+import { createDispatcher } from "../tls-agent.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 import { countCall } from "../upstream-calls.js";
 
@@ -13,6 +14,8 @@ export type RequestOptions = {
 };
 
 export type Blocking = { index?: number; wait?: string };
+/** A streamed answer: its body as a Node stream, which the caller reads to the end or destroys. */
+export type Streamed = { body: Readable };
 export type Indexed<T> = { value: T; index: number };
 
 export type NomadHttp = {
@@ -24,39 +27,37 @@ export type NomadHttp = {
    */
   read<T>(path: string, options?: RequestOptions & Blocking): Promise<Indexed<T>>;
   /** Sends a request and hands back the raw response for streaming. */
-  stream(method: string, path: string, options?: RequestOptions): Promise<Response>;
+  stream(method: string, path: string, options?: RequestOptions): Promise<Streamed>;
 };
 
 /** The one place that knows Nomad's address, token, namespace, region and TLS. */
 export function createNomadHttp(nomad: Config["nomad"]): NomadHttp {
-  const agent = createAgent(nomad.addr, nomad.tls);
+  const dispatcher = createDispatcher(nomad.addr, nomad.tls);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (nomad.token !== undefined) headers["x-nomad-token"] = nomad.token;
 
-  async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
+  async function send(method: string, path: string, options: RequestOptions): Promise<Dispatcher.ResponseData> {
     const url = new URL(nomad.addr + path);
     const query: Query = { namespace: nomad.namespace, region: nomad.region, ...options.query };
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    let response: Response;
+    let response: Dispatcher.ResponseData;
     countCall("nomad", method);
     try {
-      response = await fetch(url, {
+      response = await request(url, {
         method,
         headers,
-        agent,
-        // Nomad's answers are small and local: gzip costs its CPU more than it saves.
-        compress: false,
+        dispatcher,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } catch (error) {
-      if ((error as Error).name === "AbortError") throw error;
+      if (options.signal?.aborted) throw error;
       throw new UpstreamUnavailableError("Nomad", error);
     }
-    if (!response.ok) {
-      throw new UpstreamError("Nomad", response.status, await response.text(), `${method} ${url.pathname}`);
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      throw new UpstreamError("Nomad", response.statusCode, await response.body.text(), `${method} ${url.pathname}`);
     }
     return response;
   }
@@ -64,12 +65,12 @@ export function createNomadHttp(nomad: Config["nomad"]): NomadHttp {
   return {
     async json<T>(method: string, path: string, options: RequestOptions = {}) {
       const response = await send(method, path, options);
-      return (await response.json()) as T;
+      return (await response.body.json()) as T;
     },
     async read<T>(path: string, { index, wait, ...options }: RequestOptions & Blocking = {}) {
       const query = { ...options.query, index, wait: index === undefined ? undefined : (wait ?? "5m") };
       const response = await send("GET", path, { ...options, query });
-      return { value: (await response.json()) as T, index: Number(response.headers.get("x-nomad-index") ?? 0) };
+      return { value: (await response.body.json()) as T, index: Number(response.headers["x-nomad-index"] ?? 0) };
     },
     stream: (method, path, options = {}) => send(method, path, options),
   };

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { NomadHttp } from "./http.js";
 
 export type LogOptions = {
@@ -27,6 +27,5 @@ export async function streamLogs(http: NomadHttp, allocId: string, options: LogO
     },
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  // node-fetch's body is a Node PassThrough.
-  return response.body === null ? Readable.from([]) : (response.body as Readable);
+  return response.body;
 }
