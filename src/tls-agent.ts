@@ -6,8 +6,9 @@ import type { TlsFiles } from "./config.js";
 /**
  * One keep-alive pool per upstream, bounded: Nomad refuses more than 100
  * concurrent connections per client address by default, so Petrel shares a
- * few sockets instead of opening one per request. Consul's client takes a
- * Node agent; Nomad's takes an undici dispatcher, whose requests cost less CPU.
+ * few sockets instead of opening one per request. Consul's client and Nomad's
+ * streams take a Node agent; Nomad's JSON calls an undici dispatcher, whose
+ * requests cost less CPU.
  */
 export function createAgent(url: string, tls: TlsFiles, maxSockets = 32): HttpAgent | HttpsAgent {
   const common = { keepAlive: true, maxSockets };

@@ -9,9 +9,9 @@ export type NomadEvent = { Topic: string; Type: string; Key: string; Index: numb
  */
 export async function* streamEvents(http: NomadHttp, topics: string[], index: number, signal: AbortSignal): AsyncIterable<NomadEvent> {
   const query: Record<string, string | number> = { index };
-  const response = await http.stream("GET", `/v1/event/stream?${topics.map((topic) => `topic=${encodeURIComponent(topic)}`).join("&")}`, { query, signal });
+  const response = await http.stream(`/v1/event/stream?${topics.map((topic) => `topic=${encodeURIComponent(topic)}`).join("&")}`, { query, signal });
   let buffered = "";
-  for await (const chunk of response.body) {
+  for await (const chunk of response) {
     buffered += (chunk as Buffer).toString("utf8");
     let newline: number;
     while ((newline = buffered.indexOf("\n")) !== -1) {

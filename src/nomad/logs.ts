@@ -16,7 +16,7 @@ export type LogOptions = {
  * holds it: a Node stream, so a caller can pipe it on without touching each chunk.
  */
 export async function streamLogs(http: NomadHttp, allocId: string, options: LogOptions): Promise<Readable> {
-  const response = await http.stream("GET", `/v1/client/fs/logs/${encodeURIComponent(allocId)}`, {
+  return http.stream(`/v1/client/fs/logs/${encodeURIComponent(allocId)}`, {
     query: {
       task: options.task,
       type: options.type,
@@ -27,5 +27,4 @@ export async function streamLogs(http: NomadHttp, allocId: string, options: LogO
     },
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  return response.body;
 }
