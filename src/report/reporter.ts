@@ -1,4 +1,4 @@
-import type { JobSummary } from "../nomad/types.js";
+import type { JobListStub, JobSummary } from "../nomad/types.js";
 import { createReportBuild, type ReportOptions, type ReporterDeps } from "./report-build.js";
 
 export type Reporter = { stop: () => Promise<void>; /** Settles once the first resync has reported every build. */ ready: Promise<void> };
@@ -30,7 +30,10 @@ export function startReporter(deps: ReporterDeps): Reporter {
 
   async function resync(): Promise<number> {
     const { value: jobs, index } = await deps.nomad.jobs.children();
-    await Promise.all(jobs.filter((job) => job.Meta?.FORGE).map((job) => report(job.ID, { repair: true })));
+    // The listing holds all a build's state needs (a child is never parameterized): no read of each job
+    // again, which made a resync after a lost event stream cost Nomad a read per build it still knows.
+    const known = (job: JobListStub): JobSummary => ({ ...job, Meta: job.Meta ?? null, ParameterizedJob: null });
+    await Promise.all(jobs.filter((job) => job.Meta?.FORGE).map((job) => report(job.ID, { repair: true, known: known(job) })));
     return index;
   }
 

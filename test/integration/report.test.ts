@@ -95,6 +95,25 @@ describe("commit statuses", () => {
     }
   });
 
+  it("looks at every build Nomad knows with one listing when it starts, not a read of each", async () => {
+    const builds = (await nomad.jobs.children()).value.filter((job) => job.Meta?.FORGE).length;
+    expect(builds).toBeGreaterThanOrEqual(4);
+    // A prefix holding no repository config: each build's look ends at its config, so Nomad is asked
+    // only what a start asks: the resync's listing and the event stream from its index, the
+    // janitor's listing, and the leader for the health check that says the process is up.
+    const fresh = await startPetrelProcess(runDir.path, { PETREL_KV_PREFIX: "petrel-resync-test" });
+    try {
+      // Long enough for a look at each build; other test files' builds may add a read or two meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const metrics = await (await fetch(`${fresh.url}/metrics`)).text();
+      const reads = Number(/^petrel_upstream_calls_total\{upstream="nomad",kind="read"\} (\S+)$/m.exec(metrics)?.[1]);
+      expect(reads).toBeGreaterThanOrEqual(4);
+      expect(reads).toBeLessThan(4 + builds);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it("reports GitLab builds with GitLab's states and names", async () => {
     const gitlab = await startFakeGitlab();
     try {
