@@ -58,7 +58,7 @@ variable "volumes" {
     "nix"    = { path = "/nix", read_only = true }
     "petrel" = { path = "/opt/petrel", read_only = true }
   }
-  description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself (not with docker: it is in the image). The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and petrel-gcroots."
+  description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself (not with docker: it is in the image). The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and gcroots_volume."
 }
 
 variable "ca_file" {
@@ -91,6 +91,17 @@ variable "gcroots" {
   description = "Where each build's GCROOT (a per-commit out-link path) goes."
 }
 
+variable "gcroots_volume" {
+  type        = string
+  default     = "petrel-gcroots"
+  description = "The node's host volume mounted at gcroots, writable by the build's user. A builder of another user (the untrusted builder) takes one of its own, owned by that user: in the trusted builds' one it could neither root its outputs nor should it touch theirs."
+  validation {
+    # Mounts go in the lexical order of their volumes' names: the GC roots after /nix, which holds them.
+    condition     = var.gcroots_volume != "nix" && sort(["nix", var.gcroots_volume])[0] == "nix"
+    error_message = "The GC roots' volume must sort after \"nix\" (e.g. petrel-gcroots-untrusted), or /nix is mounted over it."
+  }
+}
+
 variable "timeout" {
   type        = number
   default     = 0
@@ -119,8 +130,8 @@ locals {
   volumes = { for name, mount in var.volumes : name => mount if !(local.docker && name == "petrel") }
   # Volumes mounted in lexical order of their names: /nix before the GC roots inside it.
   mounts = local.isolated ? merge(local.volumes, {
-    "petrel-gcroots"   = { path = var.gcroots, read_only = false }
-    "petrel-git-cache" = { path = var.git_cache, read_only = true }
+    (var.gcroots_volume) = { path = var.gcroots, read_only = false }
+    "petrel-git-cache"   = { path = var.git_cache, read_only = true }
   }) : {}
   # The checkout task sees the same node, but the git cache it alone writes.
   checkout_mounts = local.isolated ? merge(local.volumes, {

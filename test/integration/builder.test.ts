@@ -66,6 +66,16 @@ describe("hcl/builder.hcl on the real Nomad", () => {
       ["petrel-git-cache", "/var/cache/petrel/git", false],
     ]);
     expect(Object.keys(exec.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", "petrel", "petrel-gcroots", "petrel-git-cache"]);
+    // A builder of another user (the untrusted one) roots its builds' outputs in a volume of its own.
+    const untrusted = await parse({ user: "petrel-untrusted", gcroots_volume: "petrel-gcroots-untrusted", gcroots: "/nix/var/nix/gcroots/petrel-untrusted" });
+    expect(named(untrusted)?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
+      ["nix", "/nix", true],
+      ["petrel", "/opt/petrel", true],
+      ["petrel-gcroots-untrusted", "/nix/var/nix/gcroots/petrel-untrusted", false],
+      ["petrel-git-cache", "/var/cache/petrel/git", true],
+    ]);
+    expect(Object.keys(untrusted.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", "petrel", "petrel-gcroots-untrusted", "petrel-git-cache"]);
+    await expect(parse({ gcroots_volume: "gcroots" })).rejects.toThrow('The GC roots\' volume must sort after "nix"');
     const raw = await parse({ driver: "raw_exec" });
     expect({ user: named(raw)?.User, config: named(raw)?.Config, volumes: raw.TaskGroups?.[0]?.Volumes ?? {} }).toEqual({
       user: "",
