@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +28,10 @@ export const runPetrelFetch = (env: Record<string, string>) => runPetrel("fetch"
 let gitConfig: string | undefined;
 function trustingGitConfig(): string {
   if (gitConfig === undefined) {
-    gitConfig = join(mkdtempSync(join(tmpdir(), "petrel-fetch-")), "gitconfig");
+    const dir = mkdtempSync(join(tmpdir(), "petrel-fetch-"));
+    // One per test process, and gone with it.
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    gitConfig = join(dir, "gitconfig");
     writeFileSync(gitConfig, "[safe]\n\tdirectory = *\n");
   }
   return gitConfig;

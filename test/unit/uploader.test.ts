@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { openSpool } from "../../src/upload/spool.js";
 import { createUploader } from "../../src/upload/uploader.js";
@@ -10,9 +10,15 @@ import { createUploader } from "../../src/upload/uploader.js";
 const quiet = createLogger("error", new Writable({ write: (_chunk, _encoding, done) => done() }));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A spool in a fresh folder, and a way to queue a derivation as the hook does. */
 function spoolFolder() {
   const dir = mkdtempSync(join(tmpdir(), "petrel-spool-"));
+  made.push(dir);
   const roots = join(dir, "roots");
   mkdirSync(roots);
   const spool = openSpool(join(dir, "spool"), roots);
