@@ -52,7 +52,7 @@ export function createNomadHttp(nomad: Config["nomad"]): NomadHttp {
   };
   // An abort is the caller's own doing, passed on as it is; anything else means Nomad can't be reached.
   const unavailable = (error: unknown, signal: AbortSignal | undefined): Error => (signal?.aborted ? (error as Error) : new UpstreamUnavailableError("Nomad", error));
-  const refused = async (method: string, url: URL, status: number, body: string | Promise<string>) => new UpstreamError("Nomad", status, await body, `${method} ${url.pathname}`);
+  const refused = async (method: string, url: URL, status: number, body: Promise<string>) => new UpstreamError("Nomad", status, await body, `${method} ${url.pathname}`);
   const ok = (status: number | undefined) => status !== undefined && status >= 200 && status <= 299;
 
   async function send(method: string, path: string, options: RequestOptions): Promise<Dispatcher.ResponseData> {

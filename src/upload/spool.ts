@@ -113,13 +113,10 @@ function readEntries(folder: string): SpoolEntry[] {
  */
 function parseEntry(text: string, abandoned: boolean): Pick<SpoolEntry, "drv" | "outputs" | "problem"> | undefined {
   const lines = text.split("\n").filter(Boolean);
-  if (lines[0]?.startsWith("/")) {
-    const [drv = "", ...outputs] = lines;
-    return { drv, outputs, ...(outputs.length === 0 ? { problem: "the spool entry names no outputs" } : {}) };
-  }
   const field = (key: string) => lines.filter((line) => line.startsWith(`${key} `)).map((line) => line.slice(key.length + 1));
-  const [drv = ""] = field("drv");
-  const outputs = field("out").filter(Boolean);
-  if (lines.at(-1) !== entryEnd) return abandoned ? { drv, outputs: [], problem: "its post-build-hook never finished writing the spool entry" } : undefined;
+  const bare = lines[0]?.startsWith("/") === true;
+  const drv = (bare ? lines[0] : field("drv")[0]) ?? "";
+  if (!bare && lines.at(-1) !== entryEnd) return abandoned ? { drv, outputs: [], problem: "its post-build-hook never finished writing the spool entry" } : undefined;
+  const outputs = bare ? lines.slice(1) : field("out").filter(Boolean);
   return { drv, outputs, ...(outputs.length === 0 ? { problem: "the spool entry names no outputs" } : {}) };
 }
