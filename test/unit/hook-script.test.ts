@@ -1,18 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hookScript } from "../../src/upload/hook-script.js";
-
-const made: string[] = [];
-afterEach(() => {
-  for (const root of made.splice(0)) rmSync(root, { recursive: true, force: true });
-});
+import { tempFolder } from "../support/temp-folder.js";
 
 function folders() {
-  const root = mkdtempSync(join(tmpdir(), "petrel-hook-"));
-  made.push(root);
+  const root = tempFolder("petrel-hook-");
   const paths = { spool: join(root, "spool"), gcroots: join(root, "roots"), nixStore: "/bin/false" };
   mkdirSync(paths.spool);
   mkdirSync(paths.gcroots);
