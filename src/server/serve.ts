@@ -1,7 +1,6 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
-import { setDefaultHighWaterMark } from "node:stream";
 import { createArchiveBuild } from "../archive/archive-build.js";
 import { openArchive } from "../archive/open-archive.js";
 import type { Config } from "../config.js";
@@ -17,9 +16,6 @@ import { createApp } from "./app.js";
 
 /** `petrel serve`: listen until SIGINT/SIGTERM, then finish open requests and exit. */
 export async function serve(config: Config): Promise<Server> {
-  // Node 20's streams push back once 16 KiB wait: a log piped from Nomad to a client paused its reads
-  // of Nomad's socket that often. 64 KiB is Node 22's default, and streamed logs faster here.
-  setDefaultHighWaterMark(false, 64 * 1024);
   const logger = createLogger(config.logLevel);
   const [nomad, consul, metrics] = [createNomad(config.nomad), createConsul(config.consul), createMetrics()];
   const tls = config.tls && serverTls(config.tls, config.listen.host);
