@@ -116,10 +116,12 @@ async function follow(type) {
     pre.insertAdjacentHTML("beforeend", ansi.ansi_to_html(text));
     if (stick) window.scrollTo(0, document.body.scrollHeight);
   };
-  // Petrel ends a follow that stays quiet for long; until the build is over, ask again from the bytes had.
+  // Petrel ends a follow that stays quiet for long; ask again from the bytes had, and once the build
+  // is over, a last time without following: a quiet end may come just before the build's last lines
+  // reach Petrel, and only an answer begun after the end is sure to run to the log's end.
   let offset = 0;
-  for (;;) {
-    const answer = await fetch(url({ log: type, follow: "1", offset: String(offset) }));
+  for (let over = false; ; ) {
+    const answer = await fetch(url({ log: type, ...(over ? {} : { follow: "1" }), offset: String(offset) }));
     if (!answer.ok) throw new Error((await answer.json()).error ?? answer.statusText);
     const reader = answer.body.getReader();
     for (;;) {
@@ -128,8 +130,9 @@ async function follow(type) {
       offset += value.length;
       append(decoder.decode(value, { stream: true }));
     }
-    if ((await refresh()).finished) break;
-    await new Promise((done) => setTimeout(done, 500));
+    if (over) break;
+    over = (await refresh()).finished;
+    if (!over) await new Promise((done) => setTimeout(done, 500));
   }
   append(decoder.decode());
   pre.dataset.done = "";

@@ -143,6 +143,24 @@ describe("the live build page in a real headless Chromium", () => {
     }
   });
 
+  it("asks once more when the build is over after a quiet follow ended, so a last line still on its way is shown", async () => {
+    const job = await dispatchScript(nomad, builder, "echo one; echo two");
+    await finishedAllocation(nomad, job);
+    const page = await browser.newPage();
+    // The first follow ends as a quiet one does when the build's last line had not reached Petrel yet.
+    let cut = false;
+    await page.route((url) => url.searchParams.get("log") === "stdout" && url.searchParams.get("offset") === "0", async (route) => {
+      if (cut) return route.continue();
+      cut = true;
+      await route.fulfill({ status: 200, contentType: "text/plain; charset=utf-8", body: "one\n" });
+    });
+    await page.goto(pageUrl(job));
+    await page.locator("body[data-final=true]").waitFor({ timeout: 30_000 });
+    expect(cut).toBe(true);
+    expect(await page.locator("#stdout").textContent()).toBe("one\ntwo\n");
+    await page.close();
+  });
+
   it("says what is wrong for an unknown job", async () => {
     const page = await browser.newPage();
     const answer = await page.goto(pageUrl("build-page/dispatch-1-00000000"));
