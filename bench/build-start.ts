@@ -32,31 +32,48 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 /** The build script prints the time it starts, in ms since the epoch. */
 const albatros = { ".albatros": { content: '#!/bin/sh\necho "started $(date +%s%3N)"\n', executable: true } };
 
-/** When `job`'s build script started, from its first line. */
-async function startedAt(nomad: Nomad, job: string): Promise<number> {
+/** Where a build's start went, in ms since the epoch: Nomad's records, then the script's first line. */
+type Marks = { submitted: number; placed: number; checkout: number; checkedOut: number; executor: number; started: number };
+const phases = ["submitted", "placed", "checkout", "checkedOut", "executor", "started"] as const;
+
+/** When `job` went through each phase of its start, up to its build script's first line. */
+async function startMarks(nomad: Nomad, job: string): Promise<Marks> {
   const alloc = await finishedAllocation(nomad, job);
   const started = /^started (\d+)$/m.exec(await readLog(nomad, alloc.ID, "stdout"));
   if (!started) throw new Error(`${job} printed no start line: ${await readLog(nomad, alloc.ID, "stderr")}`);
-  return Number(started[1]);
+  const at = (time: string | null | undefined) => Date.parse(time ?? "");
+  const tasks = alloc.TaskStates ?? {};
+  return {
+    submitted: (await nomad.jobs.get(job)).SubmitTime! / 1e6,
+    placed: (alloc as { CreateTime?: number }).CreateTime! / 1e6,
+    checkout: at(tasks.checkout?.StartedAt),
+    checkedOut: at(tasks.checkout?.FinishedAt),
+    executor: at(tasks.executor?.StartedAt),
+    started: Number(started[1]),
+  };
 }
 
+/** Each phase's time from `origin`, as a sample. */
+const sinceOrigin = (marks: Marks, origin: number): Sample => ({ ...Object.fromEntries(phases.map((phase) => [phase, marks[phase] - origin])), total: marks.started - origin }) as Sample;
+type Sample = Record<(typeof phases)[number] | "total", number> & { pushed?: number };
+
 /** Dispatch → first line, `rounds` times after one build that fills the git mirror. */
-async function startLatencies(nomad: Nomad, builder: string, repo: { url: string; commit: string }): Promise<number[]> {
-  const samples: number[] = [];
+async function startLatencies(nomad: Nomad, builder: string, repo: { url: string; commit: string }): Promise<Sample[]> {
+  const samples: Sample[] = [];
   for (let i = 0; i <= rounds; i++) {
     const dispatchedAt = Date.now();
     const { DispatchedJobID } = await nomad.jobs.dispatch(builder, { meta: { REPO_URL: repo.url, COMMIT: repo.commit, BRANCH: "main", FLAVOR: "default" } });
-    const started = await startedAt(nomad, DispatchedJobID);
-    if (i > 0) samples.push(started - dispatchedAt);
+    const marks = await startMarks(nomad, DispatchedJobID);
+    if (i > 0) samples.push(sinceOrigin(marks, dispatchedAt));
   }
-  return samples.sort((a, b) => a - b);
+  return samples;
 }
 
 /**
  * `git push` → first line: a real Gitea's webhook to `petrel serve`, which
  * dispatches `builder`; `rounds` pushes after one that fills the git mirror.
  */
-async function pushLatencies(nomad: Nomad, builder: string, addrs: { nomad: string; consul: string }, logDir: string): Promise<number[]> {
+async function pushLatencies(nomad: Nomad, builder: string, addrs: { nomad: string; consul: string }, logDir: string): Promise<Sample[]> {
   const gitea = await startGitea();
   const petrel = await spawnPetrelServe({ nomadAddr: addrs.nomad, consulAddr: addrs.consul, logDir, env: { ...process.env, PETREL_LOG_LEVEL: "warn" } });
   const secret = "bench-start-secret-a87ff679a2f3";
@@ -66,21 +83,22 @@ async function pushLatencies(nomad: Nomad, builder: string, addrs: { nomad: stri
     await writeRepoConfig(createConsul(readConfig({ CONSUL_HTTP_ADDR: addrs.consul }).consul), "petrel", repo.clone_url, { hook: { secret }, trusted: { senders: ["alice"] }, builder, autoCancel: false });
     await alice.addWebhook(alice.username, repo.name, { url: `${petrel.url}/hook`, secret, events: ["push"] });
     const tree = await WorkTree.clone(repo.clone_url, alice);
-    const samples: number[] = [];
+    const samples: Sample[] = [];
     try {
       for (let i = 0; i <= rounds; i++) {
         tree.write({ ...albatros, round: `${i}\n` });
         const commit = await tree.commit(`round ${i}`);
         const pushedAt = Date.now();
         await tree.push("main");
+        const pushed = Date.now() - pushedAt;
         const child = await waitUntil(`the build of ${commit}`, async () => (await childrenOf(nomad, builder)).find((c) => c.meta.COMMIT === commit), { intervalMs: 20 });
-        const started = await startedAt(nomad, child.id);
-        if (i > 0) samples.push(started - pushedAt);
+        const marks = await startMarks(nomad, child.id);
+        if (i > 0) samples.push({ pushed, ...sinceOrigin(marks, pushedAt) });
       }
     } finally {
       tree.remove();
     }
-    return samples.sort((a, b) => a - b);
+    return samples;
   } finally {
     await petrel.stop();
     await gitea.stop();
@@ -89,7 +107,7 @@ async function pushLatencies(nomad: Nomad, builder: string, addrs: { nomad: stri
 
 type Setup = "nomad-chroot" | "exec" | "docker";
 
-async function measure(setup: Setup): Promise<{ dispatch: number[]; push?: number[] }> {
+async function measure(setup: Setup): Promise<{ dispatch: Sample[]; push?: Sample[] }> {
   const run = createRunDir("petrel-bench-start-");
   const consul = await startConsul(run);
   const repos = run.sub("repos");
@@ -121,19 +139,23 @@ async function measure(setup: Setup): Promise<{ dispatch: number[]; push?: numbe
   }
 }
 
-const stats = (samples: number[]) => ({ median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples[samples.length - 1]! });
+const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const stats = (values: number[]) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
 const baseline = await measure("nomad-chroot");
 const results = [
   ["exec, Nomad's default chroot_env (baseline)", baseline],
   ["exec, hcl/nomad-client.hcl's chroot", await measure("exec")],
   ["docker, the Dockerfile's builder image", await measure("docker")],
 ] as const;
-const floor = stats(baseline.dispatch).median;
+const floor = stats(baseline.dispatch.map((sample) => sample.total)).median;
 console.log(`build start latency, ${rounds} builds after one warm-up, ms`);
 for (const [name, samples] of results) {
   for (const [from, list] of [["dispatch", samples.dispatch], ["git push", samples.push]] as const) {
     if (list === undefined) continue;
-    const r = stats(list);
+    const r = stats(list.map((sample) => sample.total));
     console.log(`${name.padEnd(44)} ${from.padEnd(8)} → first line  median ${r.median.toFixed(0).padStart(6)}  min ${r.min.toFixed(0).padStart(6)}  max ${r.max.toFixed(0).padStart(6)}  ×${(r.median / floor).toFixed(2)} baseline`);
+    // Medians of each mark since the origin: where the time went.
+    const steps = [...(from === "git push" ? (["pushed"] as const) : []), ...phases].map((phase) => `${phase} ${median(list.map((sample) => sample[phase]!)).toFixed(0)}`);
+    console.log(`${"".padEnd(44)} ${"".padEnd(8)}   marks: ${steps.join(", ")}`);
   }
 }

@@ -1,8 +1,9 @@
 # The Albatros-compatible builder: a parameterized batch job. Its checkout
 # task, `petrel fetch`, brings COMMIT of REPO_URL into the node's git mirror
-# cache as the only user who may write it; then its executor, `petrel exec`,
-# redeems the build's secrets, checks the commit out from the mirror (mounted
-# read-only) and runs the repository's executable `.albatros` script.
+# cache as the only user who may write it; its executor, `petrel exec`,
+# started alongside, redeems the build's secrets, waits for the checkout
+# task's word, checks the commit out from the mirror (mounted read-only) and
+# runs the repository's executable `.albatros` script.
 #
 #   nomad job run hcl/builder.hcl          # production: exec driver, as nobody, no capabilities,
 #                                          # on nodes set up with hcl/nomad-client.hcl
@@ -137,9 +138,11 @@ locals {
   checkout_mounts = local.isolated ? merge(local.volumes, {
     "petrel-git-cache" = { path = var.git_cache, read_only = false }
   }) : {}
-  # Both tasks read the same environment: the meta and the cache's place
+  # Both tasks read the same environment: the meta, the cache's place and the
+  # file in the allocation's shared folder where the checkout task says it is done
   # ($${…} is a literal ${…}, which Nomad fills in when the task starts).
   env = {
+    PETREL_FETCHED   = "$${NOMAD_ALLOC_DIR}/petrel-fetched"
     REPO_URL         = "$${NOMAD_META_REPO_URL}"
     COMMIT           = "$${NOMAD_META_COMMIT}"
     BRANCH           = "$${NOMAD_META_BRANCH}"
@@ -188,10 +191,9 @@ job "builder" {
       }
     }
 
+    # Started with the executor, not before it (no prestart): the executor's start overlaps the fetch
+    # (PETREL_FETCHED). A failed checkout fails the allocation, and Nomad stops the executor.
     task "checkout" {
-      lifecycle {
-        hook = "prestart"
-      }
       driver = var.driver
       user   = local.isolated ? var.checkout_user : ""
 

@@ -30,11 +30,11 @@ export function toBuildState(job: Pick<JobSummary, "Status" | "Stop">, allocatio
     case "complete":
       return { state: "success", description: "exit code 0" };
     case "failed": {
-      const exitCode = exitCodeOf(taskState);
-      if (exitCode !== undefined && exitCode !== 0) return (task === "executor" && executorEnd(exitCode, taskState)) || { state: "failure", description: `exit code ${exitCode}` };
+      const exitCode = ownFailure(taskState);
+      if (exitCode !== undefined) return (task === "executor" && executorEnd(exitCode, taskState)) || { state: "failure", description: `exit code ${exitCode}` };
       // The builder's checkout task failed, so the script never ran: the commit could not be had.
-      const checkoutCode = exitCodeOf(alloc.TaskStates?.checkout);
-      if (checkoutCode !== undefined && checkoutCode !== 0) return { state: "error", description: `checkout failed: exit code ${checkoutCode}` };
+      const checkoutCode = ownFailure(alloc.TaskStates?.checkout);
+      if (checkoutCode !== undefined) return { state: "error", description: `checkout failed: exit code ${checkoutCode}` };
       return { state: "error", description: `infrastructure error: ${lastMessage(taskState) ?? "the task failed to run"}` };
     }
     default:
@@ -64,6 +64,17 @@ function executorEnd(exitCode: number, task: TaskState | undefined): BuildState 
     default:
       return undefined;
   }
+}
+
+/**
+ * A task's non-zero exit code when the task failed by itself: the builder's
+ * tasks run at once, and the first to fail has Nomad stop the other, whose
+ * exit then says nothing of the build.
+ */
+function ownFailure(task: TaskState | undefined): number | undefined {
+  if (task?.Events?.some((event) => event.Type === "Sibling Task Failed")) return undefined;
+  const exitCode = exitCodeOf(task);
+  return exitCode === 0 ? undefined : exitCode;
 }
 
 function lastMessage(task: TaskState | undefined): string | undefined {

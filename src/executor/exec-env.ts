@@ -21,6 +21,8 @@ const execEnvSchema = z.object({
   /** Seconds the build script may run; 0 means no limit. */
   PETREL_EXEC_TIMEOUT: z.coerce.number().int().nonnegative().default(0),
   /** Where the work tree and the secrets file go: the task's own folders under Nomad. */
+  /** The file in which the checkout task, started alongside, says it brought COMMIT (the allocation's shared folder). */
+  PETREL_FETCHED: z.string().min(1).optional(),
   NOMAD_TASK_DIR: z.string().min(1).optional(),
   NOMAD_SECRETS_DIR: z.string().min(1).optional(),
 });
@@ -28,7 +30,7 @@ const execEnvSchema = z.object({
 export type ExecEnv = z.infer<typeof execEnvSchema>;
 
 /** What `petrel fetch`, the builder's checkout task, needs of the same environment. */
-const fetchEnvSchema = execEnvSchema.pick({ REPO_URL: true, COMMIT: true, TRUSTED: true, PETREL_GIT_CACHE: true });
+const fetchEnvSchema = execEnvSchema.pick({ REPO_URL: true, COMMIT: true, TRUSTED: true, PETREL_GIT_CACHE: true, PETREL_FETCHED: true });
 
 export type FetchEnv = z.infer<typeof fetchEnvSchema>;
 

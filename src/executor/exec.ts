@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseExecEnv } from "./exec-env.js";
 import { ExecFailure } from "./exec-failure.js";
 import { checkoutFromMirror } from "./checkout.js";
+import { waitForFetch } from "./fetched-mark.js";
 import { mirrorName, mirrorPath, redactUrl } from "./mirror-path.js";
 import { redeemSecrets } from "./redeem-secrets.js";
 import { runScript } from "./run-script.js";
@@ -13,7 +14,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * One build, as the builder's executor task runs it: secrets first (their
  * URL is short-lived), then the checkout, then the repository's `.albatros`.
- * The checkout task (`petrel fetch`) has put the commit in the node's mirror.
+ * The checkout task (`petrel fetch`) puts the commit in the node's mirror
+ * meanwhile; with `PETREL_FETCHED` the checkout waits for its word.
  * Answers the script's exit code; throws ExecFailure when it never ran.
  */
 export async function runExec(env: Env, log: (line: string) => void): Promise<number> {
@@ -25,6 +27,7 @@ export async function runExec(env: Env, log: (line: string) => void): Promise<nu
     const scratch = mkdtempSync(join(taskDir, "petrel-build-"));
     const workTree = join(scratch, "src");
     const mirror = mirrorPath(config.PETREL_GIT_CACHE, config.REPO_URL, config.TRUSTED);
+    if (config.PETREL_FETCHED) await waitForFetch(config.PETREL_FETCHED, config.COMMIT);
     await checkoutFromMirror({ repoUrl: config.REPO_URL, commit: config.COMMIT, mirror, workTree, scratch });
     const script = join(workTree, ".albatros");
     if (!isExecutableFile(script)) {

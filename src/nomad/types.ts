@@ -62,6 +62,7 @@ export type JobSpec = {
       User?: string;
       Config: Record<string, unknown>;
       Lifecycle?: { Hook: string; Sidecar?: boolean } | null;
+      Env?: Record<string, string> | null;
       VolumeMounts?: { Volume: string; Destination: string; ReadOnly: boolean }[];
     }[];
   }[];

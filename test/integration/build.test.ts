@@ -68,6 +68,23 @@ describe("GET /build on a finished build", () => {
   });
 });
 
+describe("GET /build on a build whose checkout failed", () => {
+  it("says the checkout failed with its code, and the executor, started alongside, never ran the script", async () => {
+    const built = await dispatchScript(nomad, builder, "echo never");
+    const { Meta } = await nomad.jobs.get(built);
+    await finishedAllocation(nomad, built);
+    const { DispatchedJobID: id } = await nomad.jobs.dispatch(builder, { meta: { ...Meta, COMMIT: "1".repeat(40) } });
+    const alloc = await finishedAllocation(nomad, id);
+    const status = (await (await get(job(id))).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ state: "error", description: "checkout failed: exit code 75", finished: true });
+    expect(await (await get(`${job(id)}&task=checkout&log=stderr`)).text()).toContain(`petrel fetch: commit ${"1".repeat(40)} is not in ${Meta!.REPO_URL}`);
+    expect(await (await get(`${job(id)}&log=stdout`)).text()).toBe("");
+    // The executor either heard the fetch fail or was stopped by Nomad while it waited.
+    const executor = alloc.TaskStates?.executor?.Events?.map((event) => event.Type) ?? [];
+    expect(executor.includes("Sibling Task Failed") || /the checkout task did not bring commit/.test(await (await get(`${job(id)}&log=stderr`)).text())).toBe(true);
+  });
+});
+
 describe("GET /build?…&follow=1 while the build runs", () => {
   it("streams from before the allocation exists until the task ends", async () => {
     const id = await dispatchScript(nomad, builder, colouredScript(0, 2));

@@ -52,14 +52,16 @@ describe("hcl/builder.hcl on the real Nomad", () => {
       ["petrel-gcroots", "/nix/var/nix/gcroots/petrel", false],
       ["petrel-git-cache", "/var/cache/petrel/git", true],
     ]);
-    // The checkout task alone writes the git cache, as another user than the build's.
+    // The checkout task alone writes the git cache, as another user than the build's. It starts with
+    // the executor, which waits for its word in the allocation's shared folder.
     const checkout = named(exec, "checkout");
-    expect({ user: checkout?.User, hook: checkout?.Lifecycle?.Hook, capDrop: checkout?.Config?.cap_drop, args: checkout?.Config?.args }).toEqual({
+    expect({ user: checkout?.User, lifecycle: checkout?.Lifecycle ?? null, capDrop: checkout?.Config?.cap_drop, args: checkout?.Config?.args }).toEqual({
       user: "petrel-git",
-      hook: "prestart",
+      lifecycle: null,
       capDrop: ["all"],
       args: ["/opt/petrel/dist/cli.js", "fetch"],
     });
+    for (const each of [checkout, task]) expect(each?.Env?.PETREL_FETCHED).toBe("${NOMAD_ALLOC_DIR}/petrel-fetched");
     expect(checkout?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
       ["nix", "/nix", true],
       ["petrel", "/opt/petrel", true],

@@ -12,7 +12,7 @@ import { clusterClients } from "../support/clients.js";
 import { createLocalRepo } from "../support/local-repo.js";
 import { startPetrel, type TestPetrel } from "../support/petrel.js";
 import { mirrorAttack } from "../support/hostile-builds.js";
-import { runBuild, runPetrelExec } from "../support/petrel-exec.js";
+import { runBuild, runPetrelExec, runPetrelFetch } from "../support/petrel-exec.js";
 
 const { consul, config } = clusterClients();
 const script = (body: string) => ({ ".albatros": { executable: true, content: `#!/bin/sh\n${body}\n` } });
@@ -105,6 +105,37 @@ describe("petrel exec", () => {
     expect(result.stderr.trim().split("\n").at(-1)).toBe(
       `petrel exec: commit ${repo.commit} of ${repo.url} is not in the node's mirror: the builder's checkout task (petrel fetch) brings it`,
     );
+  });
+
+  it("started alongside the checkout task, waits for its word in PETREL_FETCHED before it checks out", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, script("echo built"));
+    const { root, task } = node();
+    // The allocation's shared folder, which every task of it may write.
+    const shared = mkdtempSync(join(root, "alloc-"));
+    chmodSync(shared, 0o777);
+    const env = build(repo, { ...task(), PETREL_FETCHED: join(shared, "petrel-fetched") });
+    const executor = runPetrelExec(env);
+    // The executor is well under way (its Node has started) before the fetch begins.
+    await new Promise((done) => setTimeout(done, 1500));
+    const fetched = await runPetrelFetch(env);
+    expect(fetched.code).toBe(0);
+    expect(await executor).toMatchObject({ code: 0, stdout: "built\n" });
+
+    // A failed fetch ends the waiting executor with the checkout code and the fetch's reason.
+    const missing = build({ url: "/nonexistent/repo.git", commit: repo.commit }, { ...task(), PETREL_FETCHED: join(shared, "missing-fetched") });
+    const waiting = runPetrelExec(missing);
+    expect((await runPetrelFetch(missing)).code).toBe(execExitCodes.checkout);
+    const ended = await waiting;
+    expect(ended).toMatchObject({ code: execExitCodes.checkout, stdout: "" });
+    expect(ended.stderr.trim().split("\n").at(-1)).toMatch(
+      new RegExp(`^petrel exec: the checkout task did not bring commit ${repo.commit}: petrel fetch: checkout of /nonexistent/repo\\.git failed: fatal: `),
+    );
+
+    // A word about another commit is no go-ahead.
+    writeFileSync(join(shared, "other-fetched"), `fetched ${"2".repeat(40)}\n`);
+    const other = await runPetrelExec(build(repo, { ...task(), PETREL_FETCHED: join(shared, "other-fetched") }));
+    expect(other).toMatchObject({ code: execExitCodes.checkout, stdout: "" });
+    expect(other.stderr).toContain(`petrel exec: the checkout task did not bring commit ${repo.commit}: it brought something else: fetched ${"2".repeat(40)}`);
   });
 
   it("refuses a malformed environment with the usage code, naming the variable", async () => {

@@ -30,6 +30,11 @@ describe("a build whose checkout task failed", () => {
     const notStarted: TaskState = { State: "dead", Failed: true, StartedAt: "0001-01-01T00:00:00Z", Events: [{ Type: "Sibling Task Failed", DisplayMessage: "Task's sibling \"checkout\" failed" }] };
     const alloc: AllocationStub = { ...pendingAlloc, ClientStatus: "failed", TaskStates: { checkout: terminated(75), executor: notStarted } };
     expect(toBuildState({ Status: "dead" }, [alloc])).toEqual({ state: "error", description: "checkout failed: exit code 75" });
+    // The executor, started alongside, was waiting for the checkout when Nomad stopped it.
+    const stopped: TaskState = { State: "dead", Failed: true, StartedAt: "2026-01-01T00:00:00Z", Events: [{ Type: "Sibling Task Failed" }, { Type: "Terminated", ExitCode: 130 }] };
+    expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: terminated(75), executor: stopped } }])).toEqual({ state: "error", description: "checkout failed: exit code 75" });
+    // A failing executor stops a checkout still fetching: the verdict is the executor's.
+    expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: { ...stopped }, executor: terminated(77) } }])).toEqual({ state: "error", description: "infrastructure error: the secrets URL was refused or unreachable" });
     // The script's own failure still speaks for the build.
     expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: terminated(0), executor: terminated(3) } }])).toEqual({ state: "failure", description: "exit code 3" });
   });

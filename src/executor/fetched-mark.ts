@@ -1,0 +1,37 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ExecFailure } from "./exec-failure.js";
+
+/** How often the executor looks for the checkout task's word while it waits. */
+const pollMs = 20;
+
+/**
+ * The checkout task's word to the executor (`PETREL_FETCHED`, a file in the
+ * allocation's shared folder): both tasks start together, so the executor's
+ * start overlaps the fetch, and the executor checks out only once the
+ * checkout task says the commit is in the mirror. Only the allocation's own
+ * tasks can write there, and nothing of the repository's runs before the
+ * word comes. Written aside and renamed, so it is read whole or not at all.
+ */
+export async function markFetched(path: string, outcome: { commit: string } | { failed: string }): Promise<void> {
+  const text = "commit" in outcome ? `fetched ${outcome.commit}\n` : `failed ${outcome.failed}\n`;
+  await writeFile(`${path}.tmp`, text, { mode: 0o644 });
+  await rename(`${path}.tmp`, path);
+}
+
+/** Waits for the checkout task's word on `commit`; a failed fetch is a checkout failure. */
+export async function waitForFetch(path: string, commit: string): Promise<void> {
+  for (;;) {
+    const word = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (word === undefined) {
+      await sleep(pollMs);
+      continue;
+    }
+    if (word === `fetched ${commit}\n`) return;
+    const reason = word.startsWith("failed ") ? word.slice("failed ".length).trim() : `it brought something else: ${word.trim()}`;
+    throw new ExecFailure("checkout", `petrel exec: the checkout task did not bring commit ${commit}: ${reason}`);
+  }
+}
