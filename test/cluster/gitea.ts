@@ -137,6 +137,14 @@ ENABLED = false
 ; backoff that delays every webhook by 2-3 s. Nothing here must survive a restart.
 TYPE = channel
 
+; A queue holds an item 100 ms for more to batch with, unless its batch is full:
+; a push goes through these two before its webhook leaves.
+[queue.push_update]
+BATCH_LENGTH = 1
+
+[queue.webhook_sender]
+BATCH_LENGTH = 1
+
 [webhook]
 ; The default refuses to deliver to 127.0.0.1, where the tests listen.
 ALLOWED_HOST_LIST = loopback
