@@ -5,7 +5,8 @@
  * default chroot_env (all of /bin /etc /lib* /sbin /usr, the baseline), and
  * under docker in the Dockerfile's builder image, measured in the same run.
  * Under both isolating drivers also from a `git push` to a real Gitea, whose
- * webhook reaches `petrel serve`, to the first line. As root.
+ * webhook reaches `petrel serve`, to the first line, with where the time went
+ * (Nomad's records of the child, its allocation and both tasks). As root.
  *
  *   npm run bench:start            (BENCH_ROUNDS, default 5)
  */
