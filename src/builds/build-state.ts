@@ -30,11 +30,12 @@ export function toBuildState(job: Pick<JobSummary, "Status" | "Stop">, allocatio
     case "complete":
       return { state: "success", description: "exit code 0" };
     case "failed": {
-      const exitCode = ownFailure(taskState);
-      if (exitCode !== undefined) return (task === "executor" && executorEnd(exitCode, taskState)) || { state: "failure", description: `exit code ${exitCode}` };
-      // The builder's checkout task failed, so the script never ran: the commit could not be had.
+      // The builder's checkout task failed, so the script never ran: the commit could not be had
+      // (Nomad stopped the executor, which waited for it).
       const checkoutCode = ownFailure(alloc.TaskStates?.checkout);
       if (checkoutCode !== undefined) return { state: "error", description: `checkout failed: exit code ${checkoutCode}` };
+      const exitCode = ownFailure(taskState);
+      if (exitCode !== undefined) return (task === "executor" && executorEnd(exitCode, taskState)) || { state: "failure", description: `exit code ${exitCode}` };
       return { state: "error", description: `infrastructure error: ${lastMessage(taskState) ?? "the task failed to run"}` };
     }
     default:

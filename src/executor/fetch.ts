@@ -7,20 +7,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The builder's checkout task: brings the build's commit into the node's
- * mirror of its trust level, and says so in `PETREL_FETCHED` (or why not), for
- * the executor, which starts alongside and waits for that word before it
- * checks out. It runs no code of the repository's.
+ * mirror of its trust level, and says so in `PETREL_FETCHED` for the
+ * executor, which starts alongside and waits for that word before it checks
+ * out. It runs no code of the repository's.
  */
 export async function runFetch(env: Env, log: (line: string) => void): Promise<void> {
   const config = parseFetchEnv(env);
   const mirror = mirrorPath(config.PETREL_GIT_CACHE, config.REPO_URL, config.TRUSTED);
   log(`petrel: fetching ${redactUrl(config.REPO_URL)} at ${config.COMMIT} into the ${config.TRUSTED ? "trusted" : "untrusted"} mirror`);
-  try {
-    await fetchIntoMirror({ repoUrl: config.REPO_URL, commit: config.COMMIT, mirror });
-  } catch (error) {
-    // Unheard, the executor still ends: Nomad stops a failed task's siblings.
-    if (config.PETREL_FETCHED) await markFetched(config.PETREL_FETCHED, { failed: (error as Error).message.split("\n")[0]! }).catch(() => {});
-    throw error;
-  }
-  if (config.PETREL_FETCHED) await markFetched(config.PETREL_FETCHED, { commit: config.COMMIT });
+  await fetchIntoMirror({ repoUrl: config.REPO_URL, commit: config.COMMIT, mirror });
+  if (config.PETREL_FETCHED) await markFetched(config.PETREL_FETCHED, config.COMMIT);
 }

@@ -12,14 +12,15 @@ const pollMs = 20;
  * checkout task says the commit is in the mirror. Only the allocation's own
  * tasks can write there, and nothing of the repository's runs before the
  * word comes. Written aside and renamed, so it is read whole or not at all.
+ * A failed fetch says nothing: it fails its task, and Nomad stops the
+ * executor, so the build's state names the checkout.
  */
-export async function markFetched(path: string, outcome: { commit: string } | { failed: string }): Promise<void> {
-  const text = "commit" in outcome ? `fetched ${outcome.commit}\n` : `failed ${outcome.failed}\n`;
-  await writeFile(`${path}.tmp`, text, { mode: 0o644 });
+export async function markFetched(path: string, commit: string): Promise<void> {
+  await writeFile(`${path}.tmp`, `fetched ${commit}\n`, { mode: 0o644 });
   await rename(`${path}.tmp`, path);
 }
 
-/** Waits for the checkout task's word on `commit`; a failed fetch is a checkout failure. */
+/** Waits for the checkout task's word on `commit`; a word on anything else is a checkout failure. */
 export async function waitForFetch(path: string, commit: string): Promise<void> {
   for (;;) {
     const word = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
@@ -31,7 +32,6 @@ export async function waitForFetch(path: string, commit: string): Promise<void> 
       continue;
     }
     if (word === `fetched ${commit}\n`) return;
-    const reason = word.startsWith("failed ") ? word.slice("failed ".length).trim() : `it brought something else: ${word.trim()}`;
-    throw new ExecFailure("checkout", `petrel exec: the checkout task did not bring commit ${commit}: ${reason}`);
+    throw new ExecFailure("checkout", `petrel exec: the checkout task did not bring commit ${commit}: it says '${word.trim()}'`);
   }
 }
