@@ -38,26 +38,16 @@ type Env = Readonly<Record<string, string | undefined>>;
  * took 105 of the 130 ms `petrel fetch` spent loading its modules.
  */
 
-export function parseFetchEnv(env: Env, command = "petrel fetch"): FetchEnv {
-  const read = reader(env, command);
-  return {
-    REPO_URL: read.required("REPO_URL"),
-    COMMIT: read.required("COMMIT", /^[0-9a-f]{40}([0-9a-f]{24})?$/, "expected a full commit hash"),
-    TRUSTED: (read.optional("TRUSTED", /^(true|false)$/, "expected true or false", "NOMAD_META_TRUSTED") ?? "false") === "true",
-    PETREL_GIT_CACHE: read.optional("PETREL_GIT_CACHE") ?? "/var/cache/petrel/git",
-    PETREL_FETCHED: read.optional("PETREL_FETCHED"),
-  };
-}
+export const parseFetchEnv = (env: Env): FetchEnv => fetchEnvOf(reader(env, "petrel fetch"));
 
 export function parseExecEnv(env: Env): ExecEnv {
-  const fetchEnv = parseFetchEnv(env, "petrel exec");
   const read = reader(env, "petrel exec");
   return {
-    ...fetchEnv,
+    ...fetchEnvOf(read),
     BRANCH: read.required("BRANCH"),
     FLAVOR: read.required("FLAVOR", /^[A-Za-z0-9_.-]+$/, "expected a flavor name (letters, digits, _ . -)"),
     // Under Nomad the dispatch meta is in the environment already; no need to interpolate an optional key.
-    SECRETS_URL: read.optional("SECRETS_URL", /^https?:\/\/[^/?#\s]+/, "expected an http(s) URL", "NOMAD_META_SECRETS_URL"),
+    SECRETS_URL: read.optional("SECRETS_URL", httpUrl, "expected an http(s) URL", "NOMAD_META_SECRETS_URL"),
     PETREL_GCROOTS: read.optional("PETREL_GCROOTS") ?? "/nix/var/nix/gcroots/petrel",
     PETREL_UNTRUSTED_NIX_REMOTE: read.optional("PETREL_UNTRUSTED_NIX_REMOTE"),
     PETREL_SECRETS_WAIT: read.seconds("PETREL_SECRETS_WAIT", 600),
@@ -67,6 +57,24 @@ export function parseExecEnv(env: Env): ExecEnv {
   };
 }
 
+/** What both tasks read: the checkout task's share of the executor's environment. */
+function fetchEnvOf(read: Reader): FetchEnv {
+  return {
+    REPO_URL: read.required("REPO_URL"),
+    COMMIT: read.required("COMMIT", /^[0-9a-f]{40}([0-9a-f]{24})?$/, "expected a full commit hash"),
+    TRUSTED: (read.optional("TRUSTED", /^(true|false)$/, "expected true or false", "NOMAD_META_TRUSTED") ?? "false") === "true",
+    PETREL_GIT_CACHE: read.optional("PETREL_GIT_CACHE") ?? "/var/cache/petrel/git",
+    PETREL_FETCHED: read.optional("PETREL_FETCHED"),
+  };
+}
+
+/** A URL that parses, with scheme http or https. */
+const httpUrl = { test: (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) };
+
+/** What a variable must look like: a RegExp, or anything else that tests a value. */
+type Pattern = { test: (value: string) => boolean };
+type Reader = ReturnType<typeof reader>;
+
 /** Reads variables of `env`, failing with the usage code and one line naming the variable. */
 function reader(env: Env, command: string) {
   const fail = (name: string, problem: string): never => {
@@ -74,14 +82,14 @@ function reader(env: Env, command: string) {
   };
   // An empty variable (Nomad interpolates a missing optional meta key to "") counts as unset.
   const value = (name: string) => (env[name] === "" ? undefined : env[name]);
-  const optional = (name: string, pattern?: RegExp, expected?: string, fallback?: string): string | undefined => {
+  const optional = (name: string, pattern?: Pattern, expected?: string, fallback?: string): string | undefined => {
     const found = value(name) ?? (fallback === undefined ? undefined : value(fallback));
     if (found !== undefined && pattern !== undefined && !pattern.test(found)) fail(name, expected ?? "is invalid");
     return found;
   };
   return {
     optional,
-    required: (name: string, pattern?: RegExp, expected?: string): string => optional(name, pattern, expected) ?? fail(name, "is required"),
+    required: (name: string, pattern?: Pattern, expected?: string): string => optional(name, pattern, expected) ?? fail(name, "is required"),
     seconds: (name: string, fallback: number): number => Number(optional(name, /^\d+$/, "expected whole seconds") ?? fallback),
   };
 }

@@ -34,7 +34,7 @@ describe("a build whose checkout task failed", () => {
     const stopped: TaskState = { State: "dead", Failed: true, StartedAt: "2026-01-01T00:00:00Z", Events: [{ Type: "Sibling Task Failed" }, { Type: "Terminated", ExitCode: 130 }] };
     expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: terminated(75), executor: stopped } }])).toEqual({ state: "error", description: "checkout failed: exit code 75" });
     // A failing executor stops a checkout still fetching: the verdict is the executor's.
-    expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: { ...stopped }, executor: terminated(77) } }])).toEqual({ state: "error", description: "infrastructure error: the secrets URL was refused or unreachable" });
+    expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: stopped, executor: terminated(77) } }])).toEqual({ state: "error", description: "infrastructure error: the secrets URL was refused or unreachable" });
     // The script's own failure still speaks for the build.
     expect(toBuildState({ Status: "dead" }, [{ ...alloc, TaskStates: { checkout: terminated(0), executor: terminated(3) } }])).toEqual({ state: "failure", description: "exit code 3" });
   });

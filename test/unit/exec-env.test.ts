@@ -50,7 +50,9 @@ describe("the builder tasks' environment", () => {
     expect(failure(() => parseExecEnv({ ...contract, COMMIT: "main", BRANCH: "" }))).toEqual({ code: 64, line: "petrel exec: COMMIT expected a full commit hash" });
     expect(failure(() => parseExecEnv({ ...contract, BRANCH: "" }))).toEqual({ code: 64, line: "petrel exec: BRANCH is required" });
     expect(failure(() => parseExecEnv({ ...contract, FLAVOR: "a b" }))).toEqual({ code: 64, line: "petrel exec: FLAVOR expected a flavor name (letters, digits, _ . -)" });
-    expect(failure(() => parseExecEnv({ ...contract, SECRETS_URL: "file:///etc/passwd" }))).toEqual({ code: 64, line: "petrel exec: SECRETS_URL expected an http(s) URL" });
+    for (const url of ["file:///etc/passwd", "http://petrel example.org/secrets/abc", "https://"]) {
+      expect(failure(() => parseExecEnv({ ...contract, SECRETS_URL: url }))).toEqual({ code: 64, line: "petrel exec: SECRETS_URL expected an http(s) URL" });
+    }
     expect(failure(() => parseExecEnv({ ...contract, PETREL_SECRETS_WAIT: "-1" }))).toEqual({ code: 64, line: "petrel exec: PETREL_SECRETS_WAIT expected whole seconds" });
     expect(failure(() => parseFetchEnv({ ...contract, TRUSTED: "yes" }))).toEqual({ code: 64, line: "petrel fetch: TRUSTED expected true or false" });
     expect(failure(() => parseFetchEnv({ COMMIT: commit }))).toEqual({ code: 64, line: "petrel fetch: REPO_URL is required" });
