@@ -1,6 +1,7 @@
 import type { RepoConfig } from "../consul/repo-config.js";
 import type { BuildRequest } from "../forge/build-request.js";
 import type { Nomad } from "../nomad/client.js";
+import type { JobSightings } from "../nomad/job-sightings.js";
 import type { SingleUse } from "../single-use/single-use.js";
 import type { TrustDecision } from "../trust.js";
 import { toBuildMeta } from "../builds/build-meta.js";
@@ -12,6 +13,8 @@ export type DispatchedBuild = { flavor: string; builder: string; job: string; cr
 
 export type BuildDispatcherDeps = {
   nomad: Nomad;
+  /** Nomad's event stream as far as it confirms new children; one nobody follows makes every dispatch read its child back. */
+  sightings: JobSightings;
   singleUse: SingleUse;
   /** Petrel's public base URL: secrets URLs point there. */
   publicUrl: string;
@@ -29,8 +32,8 @@ export type DispatchOptions = {
 };
 
 /** One builder child per flavor, on the trusted or untrusted builder, with a secrets URL only when trusted. */
-export function createBuildDispatcher({ nomad, singleUse, publicUrl, secretsTtlSeconds }: BuildDispatcherDeps) {
-  const dispatchOnce = createIdempotentDispatch(nomad);
+export function createBuildDispatcher({ nomad, sightings, singleUse, publicUrl, secretsTtlSeconds }: BuildDispatcherDeps) {
+  const dispatchOnce = createIdempotentDispatch(nomad, sightings);
   const builderKeys = createBuilderMetaKeys(nomad);
 
   const issueSecretsUrl = createSecretsUrl({ singleUse, publicUrl, secretsTtlSeconds });

@@ -19,7 +19,8 @@ export type AllocationStub = {
   CreateIndex: number;
 };
 
-export type DispatchResponse = { DispatchedJobID: string; EvalID: string; Index: number };
+/** `EvalID` is empty when an idempotency token found an existing child; `JobCreateIndex` is the raft index of the registration. */
+export type DispatchResponse = { DispatchedJobID: string; EvalID: string; JobCreateIndex: number; Index: number };
 
 export type JobSummary = {
   ID: string;

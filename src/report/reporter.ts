@@ -1,4 +1,5 @@
 import type { JobListStub, JobSummary } from "../nomad/types.js";
+import type { JobSightings } from "../nomad/job-sightings.js";
 import { createReportBuild, type ReportOptions, type ReporterDeps } from "./report-build.js";
 
 export type Reporter = { stop: () => Promise<void>; /** Settles once the first resync has reported every build. */ ready: Promise<void> };
@@ -9,9 +10,10 @@ const retryMs = 1_000;
  * Keeps every build's commit status in step with Nomad, restart-safe: at
  * start (and after any lost connection) it looks at every dispatched child
  * Nomad still knows, then follows Nomad's event stream — one connection for
- * all builds — from the index of that look.
+ * all builds — from the index of that look. `sightings` is shown the same
+ * stream, for the dispatcher.
  */
-export function startReporter(deps: ReporterDeps): Reporter {
+export function startReporter(deps: ReporterDeps & { sightings?: JobSightings }): Reporter {
   const reportBuild = createReportBuild(deps);
   const controller = new AbortController();
   const pending = new Map<string, Promise<void>>();
@@ -42,7 +44,9 @@ export function startReporter(deps: ReporterDeps): Reporter {
       try {
         const index = await resync();
         markReady();
+        deps.sightings?.following(index + 1);
         for await (const event of deps.nomad.events(["Job", "Allocation"], index + 1, controller.signal)) {
+          deps.sightings?.saw(event);
           if (event.Topic === "Job") {
             const job = event.Payload.Job as JobSummary | undefined;
             // A job event carries the job: one that isn't a forge's build costs nothing more.
@@ -52,7 +56,9 @@ export function startReporter(deps: ReporterDeps): Reporter {
           const job = (event.Payload.Allocation as { JobID?: string } | undefined)?.JobID;
           if (job?.includes("/dispatch-")) void report(job);
         }
+        deps.sightings?.lost();
       } catch (error) {
+        deps.sightings?.lost();
         if (controller.signal.aborted) break;
         deps.logger.warn({ err: (error as Error).message }, "lost Nomad's event stream; looking at every build again shortly");
         await new Promise((resolve) => setTimeout(resolve, retryMs));

@@ -12,6 +12,7 @@ import { deliveryIdOf } from "../forge/forges.js";
 import { redactUrl, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
+import { createJobSightings, type JobSightings } from "../nomad/job-sightings.js";
 import { createSingleUse } from "../single-use/single-use.js";
 import { buildRoutes } from "./build.js";
 import { errorHandler, notFound } from "./errors.js";
@@ -34,6 +35,8 @@ export type AppDeps = {
   repoConfigs: RepoConfigs;
   logger: Logger;
   metrics?: Metrics;
+  /** What the reporter's event stream saw registered; without it, each new child is read back from Nomad. */
+  sightings?: JobSightings;
   /** Where finished builds are read once Nomad forgets them (`openArchive`). */
   archive?: BuildArchive;
   /** With TLS on: the CA that clients (and gateways) verify Petrel with, served at /ca.pem. */
@@ -55,7 +58,7 @@ export function createApp(deps: AppDeps): Express {
   const { config, nomad, consul, repoConfigs } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const singleUse = createSingleUse({ consul, prefix: config.kvPrefix });
-  const dispatchBuilds = createBuildDispatcher({ nomad, singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
+  const dispatchBuilds = createBuildDispatcher({ nomad, sightings: deps.sightings ?? createJobSightings(), singleUse, publicUrl: config.publicUrl, secretsTtlSeconds: config.secretsTtlSeconds });
   app.use(healthRoutes(deps));
   app.use(metricsRoutes({ metrics }));
   const approvals = createApprovals({ consul, kvPrefix: config.kvPrefix });

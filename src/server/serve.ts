@@ -8,6 +8,7 @@ import { createConsul } from "../consul/client.js";
 import { followRepoConfigs } from "../consul/repo-configs.js";
 import { createLogger } from "../log.js";
 import { createNomad } from "../nomad/client.js";
+import { createJobSightings } from "../nomad/job-sightings.js";
 import { createMetrics } from "../metrics.js";
 import { startReporter } from "../report/reporter.js";
 import { startJanitor } from "../janitor.js";
@@ -21,7 +22,8 @@ export async function serve(config: Config): Promise<Server> {
   const tls = config.tls && serverTls(config.tls, config.listen.host);
   const repoConfigs = followRepoConfigs({ consul, prefix: config.kvPrefix, logger });
   const archive = config.archive && (await openArchive(config.archive));
-  const app = createApp({ config, nomad, consul, repoConfigs, logger, metrics, ...(tls ? { caCert: tls.ca } : {}), ...(archive ? { archive } : {}) });
+  const sightings = createJobSightings();
+  const app = createApp({ config, nomad, consul, repoConfigs, logger, metrics, sightings, ...(tls ? { caCert: tls.ca } : {}), ...(archive ? { archive } : {}) });
   // Client certificates are asked for, not required: the boot routes check them, hooks and builds don't.
   const server = tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2" }, app) : createHttpServer(app);
   // A certificate Petrel's CA did not sign ends the connection; no certificate at all is fine.
@@ -37,7 +39,7 @@ export async function serve(config: Config): Promise<Server> {
     "petrel is serving",
   );
   const archiveBuild = archive && config.archive && createArchiveBuild({ nomad, archive, maxLogBytes: config.archive.maxLogBytes });
-  const reporter = startReporter({ nomad, consul, repoConfigs, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics, logger, ...(archiveBuild ? { archiveBuild } : {}) });
+  const reporter = startReporter({ nomad, consul, repoConfigs, sightings, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics, logger, ...(archiveBuild ? { archiveBuild } : {}) });
   const store = config.archive?.store;
   const retention = archive && store?.kind === "folder" ? { retention: { archive, retentionDays: store.retentionDays } } : {};
   const janitor = startJanitor({ nomad, consul, kvPrefix: config.kvPrefix, logger, ...retention }, config.sweepIntervalSeconds);

@@ -108,6 +108,10 @@ ports {
   rpc  = ${o.rpc}
   serf = ${o.serf}
 }
+server {
+  # Petrel's one event stream falls this many raft indexes behind under a burst of hooks before Nomad drops it (default 100).
+  event_buffer_size = 2000
+}
 client {
   # The one client doubles as the gateway that hcl/pdu.hcl and hcl/dut.hcl are pinned to.
   node_class = "gateway"

@@ -20,13 +20,26 @@ let untrustedBuilder: string;
 let petrel: TestPetrel;
 
 /** A repository of its own for each test, with a config in Consul. */
-async function repoWith(config: Partial<RepoConfigInput> = {}): Promise<string> {
+async function repoWith(config: Partial<RepoConfigInput> = {}, kvPrefix = prefix): Promise<string> {
   const url = `https://git.example.org/team/${randomUUID()}.git`;
-  await writeRepoConfig(consul, prefix, url, { hook: { token, secret }, trusted: { senders: ["alice"] }, inject: injected, builder, ...config });
+  await writeRepoConfig(consul, kvPrefix, url, { hook: { token, secret }, trusted: { senders: ["alice"] }, inject: injected, builder, ...config });
   return url;
 }
 
 const placeholder = "https://placeholder.invalid/team/widget.git";
+
+/** Children of another repository dispatched one after another until the answer is called; it waits for the last. */
+function keepNomadBusy(): () => Promise<void> {
+  let busy = true;
+  const meta = { REPO_URL: placeholder, COMMIT: "0".repeat(40), BRANCH: "busy", FLAVOR: "default" };
+  const dispatching = (async () => {
+    while (busy) await nomad.jobs.dispatch(untrustedBuilder, { meta });
+  })();
+  return async () => {
+    busy = false;
+    await dispatching;
+  };
+}
 const meta = async (job: string) => (await nomad.jobs.get(job)).Meta ?? {};
 
 beforeAll(async () => {
@@ -262,20 +275,28 @@ describe("redeliveries", () => {
     expect(new Set(firsts.map((build) => build.job)).size).toBe(3);
   });
 
-  it("answers only real jobs when redeliveries race across two Petrels", async () => {
-    const second = await startPetrel();
+  it.each([
+    ["reading each new child back", false],
+    ["confirming each new child from Nomad's event stream", true],
+  ])("answers only real jobs when redeliveries race across two Petrels %s", async (_how, followEvents) => {
+    // Their own prefix: their reporters leave the builds of other tests' repositories alone.
+    const kvPrefix = "petrel-race";
+    const [one, other] = await Promise.all([startPetrel({ PETREL_KV_PREFIX: kvPrefix }, { followEvents }), startPetrel({ PETREL_KV_PREFIX: kvPrefix }, { followEvents })]);
+    // Other builds keep the event stream moving past each index, so the stream itself decides whether a child is real.
+    const quiet = keepNomadBusy();
     try {
-      for (let round = 0; round < 5; round++) {
-        const url = await repoWith();
+      for (let round = 0; round < 10; round++) {
+        const url = await repoWith({}, kvPrefix);
         const hook = { forge: "gitea", secret, delivery: randomUUID(), payload: giteaPush({ cloneUrl: url }) } as const;
-        const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => sendHook(i % 2 ? second.url : petrel.url, hook)));
+        const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => sendHook(i % 2 ? other.url : one.url, hook)));
         const jobs = new Set(answers.map((answer) => (answer.json().builds as { job: string }[])[0]!.job));
         expect(jobs.size).toBe(1);
         const children = (await childrenOf(nomad, builder)).filter((child) => child.meta.REPO_URL === url);
         expect(children.map((child) => child.id)).toEqual([...jobs]);
       }
     } finally {
-      await second.stop();
+      await quiet();
+      await Promise.all([one.stop(), other.stop()]);
     }
   });
 

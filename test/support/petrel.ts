@@ -6,7 +6,10 @@ import { readConfig, type Config, type Env } from "../../src/config.js";
 import { createConsul } from "../../src/consul/client.js";
 import { followRepoConfigs, type RepoConfigs } from "../../src/consul/repo-configs.js";
 import { createLogger } from "../../src/log.js";
+import { createMetrics } from "../../src/metrics.js";
 import { createNomad } from "../../src/nomad/client.js";
+import { createJobSightings } from "../../src/nomad/job-sightings.js";
+import { startReporter } from "../../src/report/reporter.js";
 import { createApp } from "../../src/server/app.js";
 import { freePorts } from "../cluster/ports.js";
 import "../cluster/provided.js";
@@ -23,9 +26,11 @@ export type TestPetrel = {
 
 /**
  * Petrel's app on a free loopback port against the test cluster (or whatever
- * `env` names instead), with its log lines captured.
+ * `env` names instead), with its log lines captured. `followEvents` runs the
+ * reporter beside it as `petrel serve` does, showing the dispatcher Nomad's
+ * event stream.
  */
-export async function startPetrel(env: Env = {}): Promise<TestPetrel> {
+export async function startPetrel(env: Env = {}, { followEvents = false } = {}): Promise<TestPetrel> {
   const cluster = inject("cluster");
   const [port] = await freePorts(1);
   const config = readConfig({
@@ -46,7 +51,11 @@ export async function startPetrel(env: Env = {}): Promise<TestPetrel> {
   const logger = createLogger("info", destination);
   const repoConfigs = followRepoConfigs({ consul, prefix: config.kvPrefix, logger });
   const archive = config.archive && (await openArchive(config.archive));
-  const app = createApp({ config, nomad: createNomad(config.nomad), consul, repoConfigs, logger, ...(archive ? { archive } : {}) });
+  const nomad = createNomad(config.nomad);
+  const sightings = createJobSightings();
+  const reporter = followEvents ? startReporter({ nomad, consul, repoConfigs, sightings, kvPrefix: config.kvPrefix, publicUrl: config.publicUrl, metrics: createMetrics(), logger }) : undefined;
+  await reporter?.ready;
+  const app = createApp({ config, nomad, consul, repoConfigs, logger, sightings, ...(archive ? { archive } : {}) });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(config.listen.port, config.listen.host, () => resolve(listening));
   });
@@ -55,11 +64,13 @@ export async function startPetrel(env: Env = {}): Promise<TestPetrel> {
     config,
     repoConfigs,
     logs: () => lines,
-    stop: () =>
-      new Promise((resolve) => {
+    stop: async () => {
+      await reporter?.stop();
+      await new Promise<void>((resolve) => {
         repoConfigs.stop();
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
