@@ -2,7 +2,7 @@ import type { BuildArchive } from "./archive/build-archive.js";
 import type { Consul } from "./consul/client.js";
 import { consulKeys } from "./consul/keys.js";
 import { deleteStale, listKeys } from "./consul/sweep-keys.js";
-import { latestOver } from "./dispatch/auto-cancel.js";
+import { latestOver } from "./dispatch/latest-builds.js";
 import type { Logger } from "./log.js";
 import type { Nomad } from "./nomad/client.js";
 import { reportForgotten } from "./report/report-build.js";

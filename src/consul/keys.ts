@@ -36,9 +36,9 @@ export const consulKeys = {
   folder,
   /** The last commit status posted for a build (`report/report-build.ts`). */
   reported: (prefix: string, job: string) => `${folder(prefix, "reported")}${b64url(job)}`,
-  /** The commit that superseded a canceled build (`dispatch/auto-cancel.ts`). */
+  /** The commit that superseded a canceled build (`dispatch/latest-builds.ts`). */
   superseded: (prefix: string, job: string) => `${folder(prefix, "superseded")}${b64url(job)}`,
-  /** The latest build of a branch or pull request and flavor, by a digest of them (`dispatch/auto-cancel.ts`). */
+  /** The latest build of a branch or pull request and flavor, by a digest of them (`dispatch/latest-builds.ts`). */
   latest: (prefix: string, lineage: string) => `${folder(prefix, "latest")}${lineage}`,
   /** A request waiting for approval, by its id (`approval/approvals.ts`). */
   approval: (prefix: string, id: string) => `${prefix}/_petrel/approval/${id}`,

@@ -1,0 +1,84 @@
+import { consulCall, type Consul } from "../consul/client.js";
+import type { KvEntry } from "../consul/sweep-keys.js";
+import { UpstreamError } from "../upstream-error.js";
+
+export type Latest = { job: string; commit: string };
+
+/** Keys this process swapped lately, each with what it holds and Consul's index of that. */
+const remembered = 4096;
+
+type Known = { latest: Latest | undefined; index: number };
+type CasOperation = { KV: { Verb: "cas"; Key: string; Value: string; Index: number } };
+type CasAnswer = { Results: { KV: { ModifyIndex: number } }[] };
+
+/**
+ * The latest build of each branch-and-flavor, one Consul key each, swapped
+ * with a check-and-set. A swap first tries the index this process last saw
+ * at the key (none: the key must not exist yet) in one transaction, which
+ * answers the key's new index: in steady state a swap is one write and no
+ * read. A key another replica or the janitor changed since fails that try,
+ * and is then read and swapped again.
+ */
+export function createLatestBuilds(consul: Consul) {
+  const known = new Map<string, Known>();
+  /** The swap each key is waiting on in this process. */
+  const swapping = new Map<string, Promise<unknown>>();
+
+  const remember = (key: string, value: Known) => {
+    known.delete(key);
+    known.set(key, value);
+    if (known.size > remembered) known.delete(known.keys().next().value!);
+  };
+
+  // The package's typings leave out the `KV` wrapper Consul wants around each operation.
+  const transaction = consul.transaction.create.bind(consul.transaction) as unknown as (operations: CasOperation[]) => Promise<CasAnswer>;
+
+  /** The key's new index, or undefined when it no longer holds what `index` says. */
+  async function swapAt(key: string, latest: Latest, index: number): Promise<number | undefined> {
+    const value = Buffer.from(JSON.stringify(latest)).toString("base64");
+    try {
+      const answer = await consulCall(`PUT txn ${key}`, () => transaction([{ KV: { Verb: "cas", Key: key, Value: value, Index: index } }]));
+      return answer.Results[0]!.KV.ModifyIndex;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.status === 409) return undefined;
+      throw error;
+    }
+  }
+
+  async function swapOnce(key: string, latest: Latest): Promise<Latest | undefined> {
+    let current = known.get(key) ?? { latest: undefined, index: 0 };
+    for (;;) {
+      if (current.latest?.job === latest.job) return undefined;
+      const index = await swapAt(key, latest, current.index);
+      if (index !== undefined) {
+        remember(key, { latest, index });
+        return current.latest;
+      }
+      const read = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
+      current = { latest: read?.Value ? (JSON.parse(read.Value) as Latest) : undefined, index: read?.ModifyIndex ?? 0 };
+    }
+  }
+
+  /**
+   * Makes `latest` the key's build and answers the one it replaced. Swaps
+   * racing on one key take their turns here, so a check-and-set only ever
+   * races another replica's: racing each other, each would read, lose and
+   * read again, some fifty times over for fifty pushes at once.
+   */
+  return function swapLatest(key: string, latest: Latest): Promise<Latest | undefined> {
+    const swapped = (swapping.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => swapOnce(key, latest));
+    swapping.set(key, swapped);
+    void swapped.catch(() => undefined).finally(() => swapping.get(key) === swapped && swapping.delete(key));
+    return swapped;
+  };
+}
+
+/** The latest build of a branch can go once it runs no more: a newer build would have nothing to stop. */
+export function latestOver(entry: KvEntry, running: ReadonlySet<string>): boolean {
+  try {
+    const { job } = JSON.parse(entry.Value ?? "") as Partial<Latest>;
+    return typeof job === "string" && !running.has(job);
+  } catch {
+    return false;
+  }
+}
