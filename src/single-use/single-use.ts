@@ -1,7 +1,8 @@
-import { randomUUID, webcrypto } from "node:crypto";
-import { errors, jwtVerify, SignJWT } from "jose";
+import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
+import { errors, jwtVerify } from "jose";
 import { consulCall, type Consul } from "../consul/client.js";
 import { SingleUseError } from "./errors.js";
+import { signHs256 } from "./hs256.js";
 import { loadSigningKey } from "./signing-key.js";
 import { consulKeys } from "../consul/keys.js";
 import type { KvEntry } from "../consul/sweep-keys.js";
@@ -32,10 +33,10 @@ const issuer = "petrel";
  * which only one request can win — across every Petrel replica.
  */
 export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: string }): SingleUse {
-  let key: Promise<webcrypto.CryptoKey> | undefined;
+  let key: Promise<KeyObject> | undefined;
   const signingKey = () => {
     key ??= loadSigningKey(consul, prefix)
-      .then(hmacKey)
+      .then((bytes) => createSecretKey(bytes))
       .catch((error: unknown) => {
         key = undefined;
         throw error;
@@ -51,14 +52,9 @@ export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: st
 
   return {
     async issue({ purpose, subject, ttlSeconds }) {
-      return new SignJWT({ purpose })
-        .setProtectedHeader({ alg: "HS256" })
-        .setIssuer(issuer)
-        .setSubject(subject)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
-        .sign(await signingKey());
+      const signWith = await signingKey();
+      const issuedAt = Math.floor(Date.now() / 1000);
+      return signHs256({ purpose, iss: issuer, sub: subject, jti: randomUUID(), iat: issuedAt, exp: issuedAt + ttlSeconds }, signWith);
     },
 
     async check(purpose, token) {
@@ -79,10 +75,7 @@ export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: st
 
 type Claims = { purpose: unknown; sub: string; jti: string; exp: number };
 
-/** Imported once: given the key's bytes, jose would import them again for every token it signs or checks. */
-const hmacKey = (bytes: Uint8Array) => webcrypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-
-async function verify(token: string, key: webcrypto.CryptoKey): Promise<Claims> {
+async function verify(token: string, key: KeyObject): Promise<Claims> {
   try {
     const { payload } = await jwtVerify(token, key, { issuer, algorithms: ["HS256"], requiredClaims: ["sub", "jti", "exp"] });
     return payload as Claims;
