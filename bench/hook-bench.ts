@@ -13,12 +13,16 @@ export type HookBench = {
   nomad: Nomad;
   petrel: PetrelServe;
   cloneUrl: string;
+  /** The parameterized job a push to the repository dispatches. */
+  builder: string;
+  /** The repository's hook secret. */
+  secret: string;
   /** A new commit id each call, in order. */
   commit: () => string;
   /** The floor: one child dispatched straight to Nomad, as Petrel would for a push to main. */
   direct: () => Promise<void>;
-  /** A Gitea push signed with the repository's secret, through Petrel; what it answered, which must be 200. */
-  hook: (body: string, delivery?: string) => Promise<{ builds: { job: string }[] }>;
+  /** A Gitea push signed with the repository's secret, through Petrel (or `to`); what it answered, which must be 200. */
+  hook: (body: string, delivery?: string, to?: string) => Promise<{ builds: { job: string }[] }>;
 };
 
 /**
@@ -49,8 +53,8 @@ export async function withHookBench(work: (bench: HookBench) => Promise<void>): 
         if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
         await response.arrayBuffer();
       };
-      const hook = async (body: string, delivery: string = randomUUID()) => {
-        const response = await fetch(`${petrel.url}/hook`, {
+      const hook = async (body: string, delivery: string = randomUUID(), to = petrel.url) => {
+        const response = await fetch(`${to}/hook`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-gitea-event": "push", "x-gitea-delivery": delivery, "x-gitea-signature": createHmac("sha256", secret).update(body).digest("hex") },
           body,
@@ -58,7 +62,7 @@ export async function withHookBench(work: (bench: HookBench) => Promise<void>): 
         if (response.status !== 200) throw new Error(`hook answered ${response.status}: ${await response.text()}`);
         return (await response.json()) as { builds: { job: string }[] };
       };
-      await work({ cluster, nomad, petrel, cloneUrl, commit, direct, hook });
+      await work({ cluster, nomad, petrel, cloneUrl, builder, secret, commit, direct, hook });
     } finally {
       await petrel.stop();
     }

@@ -2,10 +2,13 @@
  * Hook → dispatched child through Petrel, against the same dispatch sent
  * straight to Nomad, in one run on one cluster. The node is made ineligible
  * first, so children stay pending and don't take the CPU from the dispatch
- * path being measured.
+ * path being measured. Petrel's CPU per hook is set against a bare relay's
+ * (bench/bare-relay.ts: the same hook, dispatch and Consul write, nothing else).
  *
  *   npm run bench:hook        (BENCH_REQUESTS per level, default 300)
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { giteaPush } from "../test/support/payloads.js";
 import { withHookBench } from "./hook-bench.js";
 import { runAtOnce } from "./stats.js";
@@ -13,18 +16,27 @@ import { runAtOnce } from "./stats.js";
 const requests = Number(process.env.BENCH_REQUESTS ?? 300);
 const levels = [1, 10, 50];
 
-await withHookBench(async ({ petrel, cloneUrl, commit, direct, hook }) => {
+await withHookBench(async ({ cluster, petrel, cloneUrl, builder, secret, commit, direct, hook }) => {
   const petrelUrl = petrel.url;
-  const throughPetrel = async () => {
-    // A branch per push, as from many developers: auto-cancel looks, but finds nothing to stop.
+  // A branch per push, as from many developers: auto-cancel looks, but finds nothing to stop.
+  const push = () => {
     const after = commit();
-    await hook(JSON.stringify(giteaPush({ cloneUrl, after, ref: `refs/heads/topic-${after.slice(-6)}` })));
+    return JSON.stringify(giteaPush({ cloneUrl, after, ref: `refs/heads/topic-${after.slice(-6)}` }));
   };
+  const throughPetrel = async () => void (await hook(push()));
+  const relay = spawn(process.execPath, ["--import", "tsx", new URL("./bare-relay.ts", import.meta.url).pathname], {
+    env: { ...process.env, RELAY_NOMAD: cluster.nomadAddr, RELAY_CONSUL: cluster.consulAddr, RELAY_JOB: builder, RELAY_SECRET: secret },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const relayUrl = `http://127.0.0.1:${String(((await once(relay.stdout, "data")) as [Buffer])[0]).trim()}`;
+  const relayCpu = async () => Number(await (await fetch(`${relayUrl}/cpu`)).text());
+  const throughRelay = async () => void (await hook(push(), undefined, relayUrl));
 
   // Warm both paths (connections, JIT, Consul's key cache) before measuring.
   const run = (call: () => Promise<void>, concurrency: number, count: number) => runAtOnce(Array.from({ length: count }, () => call), concurrency);
   await run(direct, 10, 50);
   await run(throughPetrel, 10, 50);
+  await run(throughRelay, 10, 50);
   console.log(`hook → dispatched child vs direct Nomad dispatch, ${requests} requests per level, node ineligible`);
   for (const concurrency of levels) {
     const base = await run(direct, concurrency, requests);
@@ -33,6 +45,10 @@ await withHookBench(async ({ petrel, cloneUrl, commit, direct, hook }) => {
     // What answering runs off the hook's path (auto-cancel's bookkeeping) is done by now too.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const per = perHook(before, await costs(petrelUrl), requests);
+    const relayBefore = await relayCpu();
+    const bare = await run(throughRelay, concurrency, requests);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const relayMs = (await relayCpu()) - relayBefore;
     console.log(
       `c=${String(concurrency).padEnd(3)} direct p50 ${ms(base.p50)} p99 ${ms(base.p99)} ${base.rate.toFixed(0).padStart(4)}/s | ` +
         `petrel p50 ${ms(hook.p50)} p99 ${ms(hook.p99)} ${hook.rate.toFixed(0).padStart(4)}/s | ` +
@@ -41,7 +57,11 @@ await withHookBench(async ({ petrel, cloneUrl, commit, direct, hook }) => {
     console.log(
       `      per hook: Nomad ${per.nomadRead.toFixed(2)} reads ${per.nomadWrite.toFixed(2)} writes, Consul ${per.consulRead.toFixed(2)} reads ${per.consulWrite.toFixed(2)} writes, Petrel CPU ${per.cpuMs.toFixed(2)} ms`,
     );
+    console.log(
+      `      bare relay p50 ${ms(bare.p50)} ${bare.rate.toFixed(0).padStart(4)}/s, CPU ${(relayMs / requests).toFixed(2)} ms per hook | Petrel's CPU ×${(per.cpuMs / (relayMs / requests)).toFixed(2)}`,
+    );
   }
+  relay.kill();
 });
 
 type Costs = { nomadRead: number; nomadWrite: number; consulRead: number; consulWrite: number; cpuMs: number };
