@@ -58,7 +58,8 @@ await withHookBench(async ({ cluster, petrel, cloneUrl, builder, secret, commit,
       `      per hook: Nomad ${per.nomadRead.toFixed(2)} reads ${per.nomadWrite.toFixed(2)} writes, Consul ${per.consulRead.toFixed(2)} reads ${per.consulWrite.toFixed(2)} writes, Petrel CPU ${per.cpuMs.toFixed(2)} ms`,
     );
     console.log(
-      `      bare relay p50 ${ms(bare.p50)} ${bare.rate.toFixed(0).padStart(4)}/s, CPU ${(relayMs / requests).toFixed(2)} ms per hook | Petrel's CPU ×${(per.cpuMs / (relayMs / requests)).toFixed(2)}`,
+      `      bare relay p50 ${ms(bare.p50)} ${bare.rate.toFixed(0).padStart(4)}/s (p50 ×${(bare.p50 / base.p50).toFixed(2)}  throughput ×${(bare.rate / base.rate).toFixed(2)}), ` +
+        `CPU ${(relayMs / requests).toFixed(2)} ms per hook | Petrel's CPU ×${(per.cpuMs / (relayMs / requests)).toFixed(2)}`,
     );
   }
   relay.kill();
