@@ -28,7 +28,10 @@ async function relay(headers: IncomingHttpHeaders, body: Buffer, res: ServerResp
 }
 
 const server = createServer((req, res) => {
-  if (req.method === "GET") return void res.end(String((process.cpuUsage().user + process.cpuUsage().system) / 1000));
+  if (req.method === "GET") {
+    const { user, system } = process.cpuUsage();
+    return void res.end(String((user + system) / 1000));
+  }
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {

@@ -28,41 +28,44 @@ await withHookBench(async ({ cluster, petrel, cloneUrl, builder, secret, commit,
     env: { ...process.env, RELAY_NOMAD: cluster.nomadAddr, RELAY_CONSUL: cluster.consulAddr, RELAY_JOB: builder, RELAY_SECRET: secret },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const relayUrl = `http://127.0.0.1:${String(((await once(relay.stdout, "data")) as [Buffer])[0]).trim()}`;
-  const relayCpu = async () => Number(await (await fetch(`${relayUrl}/cpu`)).text());
-  const throughRelay = async () => void (await hook(push(), undefined, relayUrl));
+  try {
+    const relayUrl = `http://127.0.0.1:${String(((await once(relay.stdout, "data")) as [Buffer])[0]).trim()}`;
+    const relayCpu = async () => Number(await (await fetch(`${relayUrl}/cpu`)).text());
+    const throughRelay = async () => void (await hook(push(), undefined, relayUrl));
 
-  // Warm both paths (connections, JIT, Consul's key cache) before measuring.
-  const run = (call: () => Promise<void>, concurrency: number, count: number) => runAtOnce(Array.from({ length: count }, () => call), concurrency);
-  await run(direct, 10, 50);
-  await run(throughPetrel, 10, 50);
-  await run(throughRelay, 10, 50);
-  console.log(`hook → dispatched child vs direct Nomad dispatch, ${requests} requests per level, node ineligible`);
-  for (const concurrency of levels) {
-    const base = await run(direct, concurrency, requests);
-    const before = await costs(petrelUrl);
-    const hook = await run(throughPetrel, concurrency, requests);
-    // What answering runs off the hook's path (auto-cancel's bookkeeping) is done by now too.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const per = perHook(before, await costs(petrelUrl), requests);
-    const relayBefore = await relayCpu();
-    const bare = await run(throughRelay, concurrency, requests);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const relayMs = (await relayCpu()) - relayBefore;
-    console.log(
-      `c=${String(concurrency).padEnd(3)} direct p50 ${ms(base.p50)} p99 ${ms(base.p99)} ${base.rate.toFixed(0).padStart(4)}/s | ` +
-        `petrel p50 ${ms(hook.p50)} p99 ${ms(hook.p99)} ${hook.rate.toFixed(0).padStart(4)}/s | ` +
-        `p50 ×${(hook.p50 / base.p50).toFixed(2)}  throughput ×${(hook.rate / base.rate).toFixed(2)}`,
-    );
-    console.log(
-      `      per hook: Nomad ${per.nomadRead.toFixed(2)} reads ${per.nomadWrite.toFixed(2)} writes, Consul ${per.consulRead.toFixed(2)} reads ${per.consulWrite.toFixed(2)} writes, Petrel CPU ${per.cpuMs.toFixed(2)} ms`,
-    );
-    console.log(
-      `      bare relay p50 ${ms(bare.p50)} ${bare.rate.toFixed(0).padStart(4)}/s (p50 ×${(bare.p50 / base.p50).toFixed(2)}  throughput ×${(bare.rate / base.rate).toFixed(2)}), ` +
-        `CPU ${(relayMs / requests).toFixed(2)} ms per hook | Petrel's CPU ×${(per.cpuMs / (relayMs / requests)).toFixed(2)}`,
-    );
+    // Warm the three paths (connections, JIT, Consul's key cache) before measuring.
+    const run = (call: () => Promise<void>, concurrency: number, count: number) => runAtOnce(Array.from({ length: count }, () => call), concurrency);
+    await run(direct, 10, 50);
+    await run(throughPetrel, 10, 50);
+    await run(throughRelay, 10, 50);
+    console.log(`hook → dispatched child vs direct Nomad dispatch, ${requests} requests per level, node ineligible`);
+    for (const concurrency of levels) {
+      const base = await run(direct, concurrency, requests);
+      const before = await costs(petrelUrl);
+      const hook = await run(throughPetrel, concurrency, requests);
+      // What answering runs off the hook's path (auto-cancel's bookkeeping) is done by now too.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const per = perHook(before, await costs(petrelUrl), requests);
+      const relayBefore = await relayCpu();
+      const bare = await run(throughRelay, concurrency, requests);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const relayMs = (await relayCpu()) - relayBefore;
+      console.log(
+        `c=${String(concurrency).padEnd(3)} direct p50 ${ms(base.p50)} p99 ${ms(base.p99)} ${base.rate.toFixed(0).padStart(4)}/s | ` +
+          `petrel p50 ${ms(hook.p50)} p99 ${ms(hook.p99)} ${hook.rate.toFixed(0).padStart(4)}/s | ` +
+          `p50 ×${(hook.p50 / base.p50).toFixed(2)}  throughput ×${(hook.rate / base.rate).toFixed(2)}`,
+      );
+      console.log(
+        `      per hook: Nomad ${per.nomadRead.toFixed(2)} reads ${per.nomadWrite.toFixed(2)} writes, Consul ${per.consulRead.toFixed(2)} reads ${per.consulWrite.toFixed(2)} writes, Petrel CPU ${per.cpuMs.toFixed(2)} ms`,
+      );
+      console.log(
+        `      bare relay p50 ${ms(bare.p50)} ${bare.rate.toFixed(0).padStart(4)}/s (p50 ×${(bare.p50 / base.p50).toFixed(2)}  throughput ×${(bare.rate / base.rate).toFixed(2)}), ` +
+          `CPU ${(relayMs / requests).toFixed(2)} ms per hook | Petrel's CPU ×${(per.cpuMs / (relayMs / requests)).toFixed(2)}`,
+      );
+    }
+  } finally {
+    relay.kill();
   }
-  relay.kill();
 });
 
 type Costs = { nomadRead: number; nomadWrite: number; consulRead: number; consulWrite: number; cpuMs: number };

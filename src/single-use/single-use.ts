@@ -36,6 +36,7 @@ export function createSingleUse({ consul, prefix }: { consul: Consul; prefix: st
   let key: Promise<KeyObject> | undefined;
   const signingKey = () => {
     key ??= loadSigningKey(consul, prefix)
+      // One KeyObject for both: signHs256 takes it as it is, and jose keeps the CryptoKey it makes from it for verifying.
       .then((bytes) => createSecretKey(bytes))
       .catch((error: unknown) => {
         key = undefined;
