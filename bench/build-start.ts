@@ -1,8 +1,9 @@
 /**
  * Build start latency under the isolating drivers: from dispatching
  * hcl/builder.hcl on a root Nomad client to the first line of the build
- * script. Under exec with the chroot of hcl/nomad-client.hcl and with Nomad's
- * default chroot_env (all of /bin /etc /lib* /sbin /usr, the baseline), and
+ * script. Under exec with hcl/nomad-client.hcl (its small chroot and the node's
+ * system mounted) and with Nomad's default chroot_env (all of /bin /etc /lib*
+ * /sbin /usr linked into each task, the baseline), both running Petrel compiled, and
  * under docker in the Dockerfile's builder image, measured in the same run.
  * Under both isolating drivers also from a `git push` to a real Gitea, whose
  * webhook reaches `petrel serve`, to the first line, with where the time went
@@ -10,7 +11,8 @@
  *
  *   npm run bench:start            (BENCH_ROUNDS, default 5)
  */
-import { dirname } from "node:path";
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
 import { readConfig } from "../src/config.js";
 import { createConsul } from "../src/consul/client.js";
 import { writeRepoConfig } from "../src/consul/repo-config.js";
@@ -108,6 +110,10 @@ async function pushLatencies(nomad: Nomad, builder: string, addrs: { nomad: stri
 
 type Setup = "nomad-chroot" | "exec" | "docker";
 
+/** Under exec, Petrel as a node runs it: compiled (`npm run build`), not through tsx. */
+execFileSync("npm", ["run", "--silent", "build"], { cwd: checkout, stdio: "inherit" });
+const compiledPetrel = [process.execPath, join(checkout, "dist/cli.js")];
+
 async function measure(setup: Setup): Promise<{ dispatch: Sample[]; push?: Sample[] }> {
   const run = createRunDir("petrel-bench-start-");
   const consul = await startConsul(run);
@@ -127,7 +133,7 @@ async function measure(setup: Setup): Promise<{ dispatch: Sample[]; push?: Sampl
       git_cache: gitCache,
       gcroots,
       volumes: { nix: { path: "/nix", read_only: true }, petrel: { path: checkout, read_only: true }, repos: { path: repos, read_only: true } },
-      ...(image ? { driver: "docker", image } : {}),
+      ...(image ? { driver: "docker", image } : { petrel_command: compiledPetrel }),
     });
     const dispatch = await startLatencies(nomad, builder, repo);
     if (setup === "nomad-chroot") return { dispatch };
@@ -145,7 +151,7 @@ const stats = (values: number[]) => ({ median: median(values), min: Math.min(...
 const baseline = await measure("nomad-chroot");
 const results = [
   ["exec, Nomad's default chroot_env (baseline)", baseline],
-  ["exec, hcl/nomad-client.hcl's chroot", await measure("exec")],
+  ["exec, hcl/nomad-client.hcl", await measure("exec")],
   ["docker, the Dockerfile's builder image", await measure("docker")],
 ] as const;
 const floor = stats(baseline.dispatch.map((sample) => sample.total)).median;

@@ -59,7 +59,7 @@ variable "volumes" {
     "nix"    = { path = "/nix", read_only = true }
     "petrel" = { path = "/opt/petrel", read_only = true }
   }
-  description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself (not with docker: it is in the image). The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and gcroots_volume."
+  description = "Host volumes of the node (hcl/nomad-client.hcl) the isolated executor mounts, by name, at these paths: the Nix store with the daemon's socket, and Petrel itself (not with docker: it is in the image). The git cache and the GC roots are mounted besides, from the volumes petrel-git-cache and gcroots_volume, and under exec the node's programs, libraries and CA certificates, from the volumes node-bin, node-certs, node-lib, node-lib64 and node-usr."
 }
 
 variable "ca_file" {
@@ -127,8 +127,20 @@ variable "memory" {
 locals {
   isolated = var.driver != "raw_exec"
   docker   = var.driver == "docker"
-  # An image brings Petrel along; the node's copy is for the exec driver.
-  volumes = { for name, mount in var.volumes : name => mount if !(local.docker && name == "petrel") }
+  # An image brings Petrel and its own system along. Under exec the node's
+  # programs, libraries and CA certificates are mounted read-only, not linked
+  # into each task's chroot (hcl/nomad-client.hcl).
+  node_system = {
+    "node-bin"   = "/bin"
+    "node-certs" = "/etc/ssl/certs"
+    "node-lib"   = "/lib"
+    "node-lib64" = "/lib64"
+    "node-usr"   = "/usr"
+  }
+  volumes = merge(
+    { for name, mount in var.volumes : name => mount if !(local.docker && name == "petrel") },
+    var.driver == "exec" ? { for name, path in local.node_system : name => { path = path, read_only = true } } : {},
+  )
   # Volumes mounted in lexical order of their names: /nix before the GC roots inside it.
   mounts = local.isolated ? merge(local.volumes, {
     (var.gcroots_volume) = { path = var.gcroots, read_only = false }

@@ -5,28 +5,45 @@
 client {
   enabled = true
 
-  # What a build's chroot holds besides its own task folders. Nomad links or
-  # copies every file listed here into each task before it starts; its default
-  # list (all of /bin /etc /lib* /sbin /usr) made that ~8 s per build. A build
-  # needs a shell, coreutils, git, node for `petrel exec`, and the Nix client
-  # with its libraries; not the host's /etc (which may name keys). /bin, /lib
-  # and /lib64 are symbolic links into /usr on Debian: the library folder goes
-  # to /lib/x86_64-linux-gnu only, where the loader looks without ld.so.cache.
+  # What a build's chroot holds besides its own task folders and mounts. Nomad
+  # links or copies every file listed here into each task before it starts,
+  # following a symbolic link it is given (/bin on Debian brings all of
+  # /usr/bin): its default list (all of /bin /etc /lib* /sbin /usr) made that
+  # ~8 s per build, and even /usr/bin and the libraries alone 2–5 s. So the
+  # node's programs, libraries and CA certificates come read-only from the
+  # node-* volumes below, mounted, not linked. Not the host's /etc (which may
+  # name keys): only what names users and hosts.
   chroot_env {
-    "/bin"                      = "/bin"
-    "/usr/bin"                  = "/usr/bin"
-    "/usr/lib/x86_64-linux-gnu" = "/lib/x86_64-linux-gnu"
-    "/lib64"                    = "/lib64"
-    "/usr/lib64"                = "/usr/lib64"
-    "/usr/lib/nix"              = "/usr/lib/nix"
-    "/usr/lib/git-core"         = "/usr/lib/git-core"
-    "/usr/share/git-core"       = "/usr/share/git-core"
-    "/etc/ssl"                  = "/etc/ssl"
-    "/etc/passwd"               = "/etc/passwd"
-    "/etc/group"                = "/etc/group"
-    "/etc/hosts"                = "/etc/hosts"
-    "/etc/resolv.conf"          = "/etc/resolv.conf"
-    "/etc/nsswitch.conf"        = "/etc/nsswitch.conf"
+    "/etc/passwd"        = "/etc/passwd"
+    "/etc/group"         = "/etc/group"
+    "/etc/hosts"         = "/etc/hosts"
+    "/etc/resolv.conf"   = "/etc/resolv.conf"
+    "/etc/nsswitch.conf" = "/etc/nsswitch.conf"
+  }
+
+  # A shell, coreutils, git, node for `petrel exec`, the Nix client, their
+  # libraries and the CA certificates git trusts, read-only in both tasks
+  # under exec. Each folder on its own, for nodes where /bin and /lib are not
+  # links into /usr; /etc/ssl/certs without /etc/ssl/private.
+  host_volume "node-bin" {
+    path      = "/bin"
+    read_only = true
+  }
+  host_volume "node-certs" {
+    path      = "/etc/ssl/certs"
+    read_only = true
+  }
+  host_volume "node-lib" {
+    path      = "/lib"
+    read_only = true
+  }
+  host_volume "node-lib64" {
+    path      = "/lib64"
+    read_only = true
+  }
+  host_volume "node-usr" {
+    path      = "/usr"
+    read_only = true
   }
 
   # The builder's volumes. The store and the daemon's socket, read-only: the

@@ -28,7 +28,8 @@ export type RunningNomad = {
 export type NomadOptions = { consulAddr: string; secure?: TestPki; isolated?: IsolatedClient };
 
 /**
- * `nomadChroot` keeps Nomad's default chroot_env instead of hcl/nomad-client.hcl's: a benchmark's baseline.
+ * `nomadChroot` keeps Nomad's default chroot_env instead of hcl/nomad-client.hcl's: a benchmark's
+ * baseline (the builder still mounts the node-* volumes, declared then by the harness).
  * `dockerHost` enables the docker driver on that engine (test/cluster/docker.ts).
  */
 export type IsolatedClient = { hostVolumes: Record<string, string>; nomadChroot?: boolean; dockerHost?: string };
@@ -128,7 +129,7 @@ plugin "raw_exec" {
 consul {
   address = "${o.consulAddr.replace(/^https?:\/\//, "")}"${o.isolated ? quietInConsul : ""}
 }
-${secure}${o.isolated ? isolatedClient(o.isolated.hostVolumes) : ""}${o.isolated?.dockerHost ? dockerPlugin(o.isolated.dockerHost) : ""}
+${secure}${o.isolated ? isolatedClient({ ...(o.isolated.nomadChroot ? nodeSystemVolumes : {}), ...o.isolated.hostVolumes }) : ""}${o.isolated?.dockerHost ? dockerPlugin(o.isolated.dockerHost) : ""}
 `;
 }
 
@@ -137,6 +138,9 @@ const quietInConsul = `
   auto_advertise   = false
   server_auto_join = false
   client_auto_join = false`;
+
+/** The node's programs, libraries and CA certificates, as hcl/nomad-client.hcl names them (in their order): the builder mounts them under exec. */
+export const nodeSystemVolumes = { "node-bin": "/bin", "node-certs": "/etc/ssl/certs", "node-lib": "/lib", "node-lib64": "/lib64", "node-usr": "/usr" };
 
 /** The host volumes of hcl/nomad-client.hcl, at the test's paths (a later -config wins, name by name). */
 function isolatedClient(hostVolumes: Record<string, string>): string {

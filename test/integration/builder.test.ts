@@ -4,6 +4,7 @@ import { readRepoConfig, writeRepoConfig } from "../../src/consul/repo-config.js
 import { createSingleUse } from "../../src/single-use/single-use.js";
 import { UpstreamError } from "../../src/upstream-error.js";
 import { builderHclPath, registerBuilder } from "../cluster/builder.js";
+import { nodeSystemVolumes } from "../cluster/nomad.js";
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
 import { createLocalRepo } from "../support/local-repo.js";
@@ -46,8 +47,11 @@ describe("hcl/builder.hcl on the real Nomad", () => {
       command: "/usr/bin/node",
     });
     expect(task?.Config).not.toHaveProperty("image");
+    // The node's programs, libraries and CA certificates, mounted read-only instead of linked into each task's chroot.
+    const nodeSystem = Object.entries(nodeSystemVolumes).map(([volume, path]) => [volume, path, true] as const);
     expect(task?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
       ["nix", "/nix", true],
+      ...nodeSystem,
       ["petrel", "/opt/petrel", true],
       ["petrel-gcroots", "/nix/var/nix/gcroots/petrel", false],
       ["petrel-git-cache", "/var/cache/petrel/git", true],
@@ -64,19 +68,21 @@ describe("hcl/builder.hcl on the real Nomad", () => {
     for (const each of [checkout, task]) expect(each?.Env?.PETREL_FETCHED).toBe("${NOMAD_ALLOC_DIR}/petrel-fetched");
     expect(checkout?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
       ["nix", "/nix", true],
+      ...nodeSystem,
       ["petrel", "/opt/petrel", true],
       ["petrel-git-cache", "/var/cache/petrel/git", false],
     ]);
-    expect(Object.keys(exec.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", "petrel", "petrel-gcroots", "petrel-git-cache"]);
+    expect(Object.keys(exec.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", ...nodeSystem.map(([volume]) => volume), "petrel", "petrel-gcroots", "petrel-git-cache"]);
     // A builder of another user (the untrusted one) roots its builds' outputs in a volume of its own.
     const untrusted = await parse({ user: "petrel-untrusted", gcroots_volume: "petrel-gcroots-untrusted", gcroots: "/nix/var/nix/gcroots/petrel-untrusted" });
     expect(named(untrusted)?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
       ["nix", "/nix", true],
+      ...nodeSystem,
       ["petrel", "/opt/petrel", true],
       ["petrel-gcroots-untrusted", "/nix/var/nix/gcroots/petrel-untrusted", false],
       ["petrel-git-cache", "/var/cache/petrel/git", true],
     ]);
-    expect(Object.keys(untrusted.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", "petrel", "petrel-gcroots-untrusted", "petrel-git-cache"]);
+    expect(Object.keys(untrusted.TaskGroups?.[0]?.Volumes ?? {}).sort()).toEqual(["nix", ...nodeSystem.map(([volume]) => volume), "petrel", "petrel-gcroots-untrusted", "petrel-git-cache"]);
     await expect(parse({ gcroots_volume: "gcroots" })).rejects.toThrow('The GC roots\' volume must sort after "nix"');
     const raw = await parse({ driver: "raw_exec" });
     expect({ user: named(raw)?.User, config: named(raw)?.Config, volumes: raw.TaskGroups?.[0]?.Volumes ?? {} }).toEqual({
