@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsul, type Consul } from "../../src/consul/client.js";
@@ -79,13 +79,22 @@ const controls: Record<IsolatingDriver, { when: string; variables: Record<string
   docker: { when: "when the builder runs as root with Nomad's default capabilities", variables: { cap_drop: [], user: "root" }, uid: 0 },
 };
 
-/** What the build script reports: who it runs as, whether it can read the key, its secrets; then it builds. */
+/**
+ * A program of the node's, empty, made for the suite: a build that could
+ * write it could change what every later build on the node runs. Not in the
+ * docker image, whose /usr is its own.
+ */
+const nodeProgram = `/usr/bin/petrel-probe-${process.pid}`;
+const nodeProgramSeen: Record<IsolatingDriver, string> = { exec: "node program: unchanged", docker: "node program: absent" };
+
+/** What the build script reports: who it runs as, whether it can read the key, its secrets, whether it can change a node's program; then it builds. */
 function albatros(keyPath: string): string {
   return `#!/bin/sh
 echo "uid: $(id -u)"
 grep '^CapEff' /proc/self/status
 if cat ${keyPath} >/dev/null 2>&1; then echo "signing key: readable"; else echo "signing key: unreadable"; fi
 if [ -n "\${SECRET_PATH:-}" ]; then echo "secrets: $(grep -c '${secret}' "$SECRET_PATH") line, mode $(stat -c %a "$SECRET_PATH")"; else echo "secrets: none"; fi
+if [ ! -e ${nodeProgram} ]; then echo "node program: absent"; elif echo changed >> ${nodeProgram} 2>/dev/null; then echo "node program: changed"; else echo "node program: unchanged"; fi
 exec nix-build -o "$GCROOT" graph.nix
 `;
 }
@@ -127,6 +136,7 @@ async function finishedBuild(builder: string, commit: string) {
 export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
   beforeAll(async () => {
     run = createRunDir("petrel-isolated-");
+    writeFileSync(nodeProgram, "", { mode: 0o755 });
     // The daemon's folder (nix.conf, socket, signing key) sits under /nix, which builds see
     // read-only: the key is on a path the build can name, and only its mode keeps it out.
     nixDir = mkdtempSync("/nix/var/nix/petrel-test-");
@@ -171,6 +181,7 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
     await untrustedDaemon?.stop();
     node?.remove();
     rmSync(nixDir, { recursive: true, force: true });
+    rmSync(nodeProgram, { force: true });
     expect(await run?.remove()).toEqual([]);
   });
 
@@ -183,7 +194,7 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
       trusted = await repoWithBuild("isolated-trusted", true, failing);
       const build = await finishedBuild(builders.trusted, trusted.commit);
       expect(build.child.meta.TRUSTED).toBe("true");
-      expect(build.stdout.split("\n").slice(0, 4)).toEqual(["uid: 65534", "CapEff:\t0000000000000000", "signing key: unreadable", "secrets: 1 line, mode 600"]);
+      expect(build.stdout.split("\n").slice(0, 5)).toEqual(["uid: 65534", "CapEff:\t0000000000000000", "signing key: unreadable", "secrets: 1 line, mode 600", nodeProgramSeen[driver]]);
       expect(build.alloc.ClientStatus).toBe("failed");
       expect(build.stderr).toMatch(/builder for '\/nix\/store\/[a-z0-9]{32}-petrel-top-iso-\d+\.drv' failed/);
     });
@@ -203,7 +214,7 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
       const { commit } = await repoWithBuild("isolated-untrusted", false, graphExpression(`${tag}-untrusted`));
       const build = await finishedBuild(builders.untrusted, commit);
       expect(build.child.meta.TRUSTED).toBe("false");
-      expect(build.stdout.split("\n").slice(0, 4)).toEqual(["uid: 65534", "CapEff:\t0000000000000000", "signing key: unreadable", "secrets: none"]);
+      expect(build.stdout.split("\n").slice(0, 5)).toEqual(["uid: 65534", "CapEff:\t0000000000000000", "signing key: unreadable", "secrets: none", nodeProgramSeen[driver]]);
       expect(build.alloc.ClientStatus).toBe("complete");
     });
 
@@ -260,6 +271,9 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
       const alloc = await finishedAllocation(nomad, dispatched.DispatchedJobID);
       const stdout = await readLog(nomad, alloc.ID, "stdout");
       expect(stdout.split("\n").slice(0, 3)).toEqual([`uid: ${controls[driver].uid}`, expect.stringMatching(/^CapEff:\t0*[1-9a-f][0-9a-f]*$/), "signing key: readable"]);
+      // Even so, the node's programs are out of its reach: mounted read-only, not linked into its chroot.
+      expect(stdout.split("\n")[4]).toBe(nodeProgramSeen[driver]);
+      expect(readFileSync(nodeProgram, "utf8")).toBe("");
     });
   });
 
