@@ -5,6 +5,8 @@ import { createSingleUse } from "../../src/single-use/single-use.js";
 import { UpstreamError } from "../../src/upstream-error.js";
 import { builderHclPath, registerBuilder } from "../cluster/builder.js";
 import { nodeSystemVolumes } from "../cluster/nomad.js";
+
+const nomadClientHclPath = new URL("../../hcl/nomad-client.hcl", import.meta.url);
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
 import { createLocalRepo } from "../support/local-repo.js";
@@ -47,7 +49,10 @@ describe("hcl/builder.hcl on the real Nomad", () => {
       command: "/usr/bin/node",
     });
     expect(task?.Config).not.toHaveProperty("image");
-    // The node's programs, libraries and CA certificates, mounted read-only instead of linked into each task's chroot.
+    // The node's programs, libraries and CA certificates, mounted read-only instead of linked into
+    // each task's chroot: the volumes a build node declares with hcl/nomad-client.hcl.
+    const declared = [...readFileSync(nomadClientHclPath, "utf8").matchAll(/host_volume "(node-[^"]+)" \{\s*path\s*=\s*"([^"]+)"\s*read_only\s*=\s*true/g)];
+    expect(Object.fromEntries(declared.map(([, volume, path]) => [volume, path]))).toEqual(nodeSystemVolumes);
     const nodeSystem = Object.entries(nodeSystemVolumes).map(([volume, path]) => [volume, path, true] as const);
     expect(task?.VolumeMounts?.map((m) => [m.Volume, m.Destination, m.ReadOnly])).toEqual([
       ["nix", "/nix", true],
