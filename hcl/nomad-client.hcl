@@ -9,7 +9,7 @@ client {
   # links or copies every file listed here into each task before it starts,
   # following a symbolic link it is given (/bin on Debian brings all of
   # /usr/bin): its default list (all of /bin /etc /lib* /sbin /usr) made that
-  # ~8 s per build, and even /usr/bin and the libraries alone 2–5 s. So the
+  # ~8 s per build, and even the folders a build needs most of a second. So the
   # node's programs, libraries and CA certificates come read-only from the
   # node-* volumes below, mounted, not linked. Not the host's /etc (which may
   # name keys): only what names users and hosts.

@@ -5,14 +5,13 @@ import { createSingleUse } from "../../src/single-use/single-use.js";
 import { UpstreamError } from "../../src/upstream-error.js";
 import { builderHclPath, registerBuilder } from "../cluster/builder.js";
 import { nodeSystemVolumes } from "../cluster/nomad.js";
-
-const nomadClientHclPath = new URL("../../hcl/nomad-client.hcl", import.meta.url);
 import { finishedAllocation, readLog } from "../support/allocations.js";
 import { clusterClients } from "../support/clients.js";
 import { createLocalRepo } from "../support/local-repo.js";
 import { startPetrel } from "../support/petrel.js";
 
 const { nomad, consul, config } = clusterClients();
+const nomadClientHclPath = new URL("../../hcl/nomad-client.hcl", import.meta.url);
 let builder: string;
 
 beforeAll(async () => {
