@@ -269,10 +269,10 @@ export function describeIsolatedBuilds(driver: IsolatingDriver): IsolatedSuite {
       const { REPO_URL, COMMIT, BRANCH, FLAVOR } = (await nomad.jobs.get((await childrenOf(nomad, builders.trusted))[0]!.id)).Meta!;
       const dispatched = await nomad.jobs.dispatch(builders.withCapabilities, { meta: { REPO_URL: REPO_URL!, COMMIT: COMMIT!, BRANCH: BRANCH!, FLAVOR: FLAVOR! } });
       const alloc = await finishedAllocation(nomad, dispatched.DispatchedJobID);
-      const stdout = await readLog(nomad, alloc.ID, "stdout");
-      expect(stdout.split("\n").slice(0, 3)).toEqual([`uid: ${controls[driver].uid}`, expect.stringMatching(/^CapEff:\t0*[1-9a-f][0-9a-f]*$/), "signing key: readable"]);
+      const lines = (await readLog(nomad, alloc.ID, "stdout")).split("\n");
+      expect(lines.slice(0, 3)).toEqual([`uid: ${controls[driver].uid}`, expect.stringMatching(/^CapEff:\t0*[1-9a-f][0-9a-f]*$/), "signing key: readable"]);
       // Even so, the node's programs are out of its reach: mounted read-only, not linked into its chroot.
-      expect(stdout.split("\n")[4]).toBe(nodeProgramSeen[driver]);
+      expect(lines[4]).toBe(nodeProgramSeen[driver]);
       expect(readFileSync(nodeProgram, "utf8")).toBe("");
     });
   });
