@@ -6,8 +6,11 @@ export function percentile(samples: readonly number[], q: number): number {
 
 export const median = (samples: readonly number[]) => percentile(samples, 0.5);
 
+/** What `runAtOnce` measured: each call's latency (ms) and the seconds they took together, besides their summary. */
+export type Run = { p50: number; p99: number; rate: number; latencies: number[]; seconds: number };
+
 /** The calls in order, `concurrency` of them in flight: latency percentiles (ms) and calls per second. */
-export async function runAtOnce(calls: readonly (() => Promise<void>)[], concurrency: number): Promise<{ p50: number; p99: number; rate: number }> {
+export async function runAtOnce(calls: readonly (() => Promise<void>)[], concurrency: number): Promise<Run> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -20,6 +23,6 @@ export async function runAtOnce(calls: readonly (() => Promise<void>)[], concurr
       }
     }),
   );
-  const rate = calls.length / ((performance.now() - started) / 1000);
-  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rate };
+  const seconds = (performance.now() - started) / 1000;
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rate: calls.length / seconds, latencies, seconds };
 }
