@@ -4,6 +4,9 @@ import { forgeSecretHeaders } from "./forge/forges.js";
 
 export type { Logger };
 
+/** What a route or a task given one logs with: lines at three levels, each carrying what the logger is bound to. */
+export type LineLogger = Pick<Logger, "error" | "warn" | "info">;
+
 /**
  * Paths that may carry credentials: tokens and signatures in headers, the
  * forge's secrets inside repo configs, and anything a caller names `secret`.

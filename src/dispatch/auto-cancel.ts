@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { consulCall, type Consul } from "../consul/client.js";
 import type { BuildRequest } from "../forge/build-request.js";
-import type { Logger } from "../log.js";
+import type { LineLogger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import type { DispatchedBuild } from "./dispatch-builds.js";
@@ -26,7 +26,7 @@ export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCance
     return found !== undefined && found.Status !== "dead" && !found.Stop;
   }
 
-  return async function autoCancel(request: BuildRequest, builds: DispatchedBuild[], logger: Logger): Promise<string[]> {
+  return async function autoCancel(request: BuildRequest, builds: DispatchedBuild[], logger: LineLogger): Promise<string[]> {
     if (request.event === "tag") return [];
     const stopped: string[] = [];
     for (const build of builds.filter((b) => b.created)) {

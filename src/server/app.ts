@@ -1,6 +1,4 @@
-import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
-import { pinoHttp } from "pino-http";
 import type { Config } from "../config.js";
 import type { BuildArchive } from "../archive/build-archive.js";
 import type { Consul } from "../consul/client.js";
@@ -8,8 +6,7 @@ import type { RepoConfigs } from "../consul/repo-configs.js";
 import { createApprovals } from "../approval/approvals.js";
 import { createApprove } from "../approval/approve.js";
 import { createBuildDispatcher } from "../dispatch/dispatch-builds.js";
-import { deliveryIdOf } from "../forge/forges.js";
-import { redactUrl, type Logger } from "../log.js";
+import type { Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import type { Nomad } from "../nomad/client.js";
 import { createJobSightings, type JobSightings } from "../nomad/job-sightings.js";
@@ -25,6 +22,7 @@ import { historyRoutes } from "./history.js";
 import { hookRoutes } from "./hook.js";
 import { metricsRoutes } from "./metrics.js";
 import { approvalRoutes } from "./approval.js";
+import { requestLog } from "./request-log.js";
 import { secretsRoutes } from "./secrets.js";
 
 export type AppDeps = {
@@ -47,14 +45,7 @@ export type AppDeps = {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      // A forge's delivery id as request id puts one hook's lines together.
-      serializers: { req: (req: { url: string }) => ({ ...req, url: redactUrl(req.url) }) },
-      genReqId: (req) => deliveryIdOf(req.headers) ?? randomUUID(),
-    }),
-  );
+  app.use(requestLog(deps.logger));
   const { config, nomad, consul, repoConfigs } = deps;
   const metrics = deps.metrics ?? createMetrics();
   const singleUse = createSingleUse({ consul, prefix: config.kvPrefix });
