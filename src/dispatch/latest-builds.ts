@@ -30,17 +30,15 @@ export function createLatestBuilds(consul: Consul) {
     if (known.size > remembered) known.delete(known.keys().next().value!);
   };
 
-  // The package's typings leave out the `KV` wrapper Consul wants around each operation.
-  const transaction = consul.transaction.create.bind(consul.transaction) as unknown as (operations: CasOperation[]) => Promise<CasAnswer>;
-
-  /** The key's new index, or undefined when it no longer holds what `index` says. */
-  async function swapAt(key: string, latest: Latest, index: number): Promise<number | undefined> {
+  /** The key's new index, or Consul's refusal (409), which a key no longer holding what `index` says is one cause of. */
+  async function swapAt(key: string, latest: Latest, index: number): Promise<{ index: number } | { refusal: UpstreamError }> {
     const value = Buffer.from(JSON.stringify(latest)).toString("base64");
     try {
-      const answer = await consulCall(`PUT txn ${key}`, () => transaction([{ KV: { Verb: "cas", Key: key, Value: value, Index: index } }]));
-      return answer.Results[0]!.KV.ModifyIndex;
+      const operations: CasOperation[] = [{ KV: { Verb: "cas", Key: key, Value: value, Index: index } }];
+      const answer = await consul.txn<CasAnswer>(operations);
+      return { index: answer.Results[0]!.KV.ModifyIndex };
     } catch (error) {
-      if (error instanceof UpstreamError && error.status === 409) return undefined;
+      if (error instanceof UpstreamError && error.status === 409) return { refusal: error };
       throw error;
     }
   }
@@ -49,13 +47,17 @@ export function createLatestBuilds(consul: Consul) {
     let current = known.get(key) ?? { latest: undefined, index: 0 };
     for (;;) {
       if (current.latest?.job === latest.job) return undefined;
-      const index = await swapAt(key, latest, current.index);
-      if (index !== undefined) {
-        remember(key, { latest, index });
+      const swapped = await swapAt(key, latest, current.index);
+      if ("index" in swapped) {
+        remember(key, { latest, index: swapped.index });
         return current.latest;
       }
       const read = await consulCall(`GET kv ${key}`, () => consul.kv.get(key));
-      current = { latest: read?.Value ? (JSON.parse(read.Value) as Latest) : undefined, index: read?.ModifyIndex ?? 0 };
+      const now = { latest: read?.Value ? (JSON.parse(read.Value) as Latest) : undefined, index: read?.ModifyIndex ?? 0 };
+      // The key holds what the swap was checked against, so the check did not fail: Consul refused the
+      // write itself (a token that may read the key but not write it). Trying again would loop.
+      if (now.index === current.index) throw swapped.refusal;
+      current = now;
     }
   }
 

@@ -87,8 +87,8 @@ describe("auto-cancel", () => {
     let calls = 0;
     const counted = (call: (...args: never[]) => unknown) => (...args: never[]) => ((calls += 1), call(...args));
     const kv = { get: counted(consul.kv.get.bind(consul.kv)), set: counted(consul.kv.set.bind(consul.kv)) };
-    const transaction = { create: counted(consul.transaction.create.bind(consul.transaction)) };
-    const autoCancel = createAutoCancel({ nomad, consul: { ...consul, kv, transaction } as unknown as typeof consul, kvPrefix: "petrel-test", metrics: createMetrics() });
+    const txn = counted(consul.txn);
+    const autoCancel = createAutoCancel({ nomad, consul: { ...consul, kv, txn } as unknown as typeof consul, kvPrefix: "petrel-test", metrics: createMetrics() });
     const request = (commit: string): BuildRequest => ({ forge: "gitlab", event: "push", cloneUrl: url, commit, branch: "main", sender: "alice", forgeUrl: gitlab.url, forgeRepo: "team/racing" });
     const canceled = await Promise.all(jobs.map((job, n) => autoCancel(request(shas[n]!), [{ flavor: "default", builder, job, created: true }], createLogger("silent"))));
     // Each: swap the branch's latest build at the index the swap before it left, note why the one before was stopped.
