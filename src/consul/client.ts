@@ -7,8 +7,8 @@ import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 
 /**
  * The npm `consul` client, and `txn`: a transaction (PUT /v1/txn) answered as
- * Consul's JSON, a refused one (409: a check in it failed) thrown as
- * UpstreamError.
+ * Consul's JSON, any other status thrown as UpstreamError (409: an operation
+ * in it failed, its check or its permission).
  */
 export type Consul = ConsulClient & { txn: <T>(operations: readonly object[]) => Promise<T> };
 

@@ -30,7 +30,7 @@ export function createLatestBuilds(consul: Consul) {
     if (known.size > remembered) known.delete(known.keys().next().value!);
   };
 
-  /** The key's new index, or Consul's refusal (409), which a key no longer holding what `index` says is one cause of. */
+  /** The key's new index, or Consul's refusal (409): the key no longer holds what `index` says, or the token may not write it. */
   async function swapAt(key: string, latest: Latest, index: number): Promise<{ index: number } | { refusal: UpstreamError }> {
     const value = Buffer.from(JSON.stringify(latest)).toString("base64");
     try {
