@@ -17,7 +17,8 @@ type CasAnswer = { Results: { KV: { ModifyIndex: number } }[] };
  * at the key (none: the key must not exist yet) in one transaction, which
  * answers the key's new index: in steady state a swap is one write and no
  * read. A key another replica or the janitor changed since fails that try,
- * and is then read and swapped again.
+ * and is then read and swapped again; a try refused while the key still holds
+ * what it was checked against (a token that may not write it) is given up.
  */
 export function createLatestBuilds(consul: Consul) {
   const known = new Map<string, Known>();
