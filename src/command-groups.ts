@@ -20,8 +20,12 @@ export const commandGroups: readonly CommandGroup[] = [
   { commands: ["logs", "status"], load: async () => (await import("./builds/cli.js")).registerBuildCommands },
 ];
 
-/** The group that defines `command`; every group for help, an option or an unknown command. */
+/** The options that answer without any command. */
+const versionOptions = ["--version", "-V"];
+
+/** The group that defines `command`; none for the version; every group for help, another option or an unknown command. */
 export function groupsFor(command: string | undefined, groups: readonly CommandGroup[]): readonly CommandGroup[] {
+  if (command !== undefined && versionOptions.includes(command)) return [];
   const named = groups.filter((group) => command !== undefined && group.commands.includes(command));
   return named.length > 0 ? named : groups;
 }

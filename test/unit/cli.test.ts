@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,11 @@ describe("the petrel binary", () => {
     const commands = [...stdout.split("Commands:")[1]!.matchAll(/^ {2}(\w+)/gm)].map((m) => m[1]);
     expect(commands[0]).toBe("serve");
     expect([...commands].sort()).toEqual(["ca", "dut", "exec", "fetch", "gc", "help", "logs", "pdu", "serve", "status", "upload"]);
+  });
+
+  it("says its version, the package's", () => {
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const option of ["--version", "-V"]) expect(petrel([option])).toEqual({ status: 0, stdout: `${version}\n`, stderr: "" });
   });
 
   it("refuses to upload untrusted builds' paths to the trusted cache", () => {

@@ -16,4 +16,8 @@ describe("the command groups petrel loads by command line", () => {
     expect(groupsFor("status", commandGroups).map((group) => group.commands)).toEqual([["logs", "status"]]);
     for (const argument of [undefined, "--help", "help", "nonsense"]) expect(groupsFor(argument, commandGroups)).toBe(commandGroups);
   });
+
+  it("load none for the version", () => {
+    for (const argument of ["--version", "-V"]) expect(groupsFor(argument, commandGroups)).toEqual([]);
+  });
 });
