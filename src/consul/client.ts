@@ -1,9 +1,9 @@
 import ConsulClient from "consul";
-import { request } from "undici";
 import type { Config } from "../config.js";
 import { createAgent, createDispatcher } from "../tls-agent.js";
 import { countCall } from "../upstream-calls.js";
 import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
+import { upstreamRequest } from "../upstream-request.js";
 
 /**
  * The npm `consul` client, and `txn`: a transaction (PUT /v1/txn) answered as
@@ -40,14 +40,7 @@ function createTxn(config: Config["consul"]) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (config.token !== undefined) headers["x-consul-token"] = config.token;
   return async <T>(operations: readonly object[]): Promise<T> => {
-    countCall("consul", "PUT");
-    let response: Awaited<ReturnType<typeof request>>;
-    try {
-      response = await request(url, { method: "PUT", headers, body: JSON.stringify(operations), dispatcher });
-    } catch (error) {
-      throw new UpstreamUnavailableError("Consul", error);
-    }
-    if (response.statusCode < 200 || response.statusCode > 299) throw new UpstreamError("Consul", response.statusCode, await response.body.text(), "PUT txn");
+    const response = await upstreamRequest("consul", url, { method: "PUT", headers, body: JSON.stringify(operations), dispatcher });
     return (await response.body.json()) as T;
   };
 }

@@ -1,11 +1,11 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { text } from "node:stream/consumers";
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { Config } from "../config.js";
 import { createAgent, createDispatcher } from "../tls-agent.js";
-import { UpstreamError, UpstreamUnavailableError } from "../upstream-error.js";
 import { countCall } from "../upstream-calls.js";
+import { answered, refusal, unreachable, upstreamRequest } from "../upstream-request.js";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -50,29 +50,14 @@ export function createNomadHttp(nomad: Config["nomad"]): NomadHttp {
     }
     return url;
   };
-  // An abort is the caller's own doing, passed on as it is; anything else means Nomad can't be reached.
-  const unavailable = (error: unknown, signal: AbortSignal | undefined): Error => (signal?.aborted ? (error as Error) : new UpstreamUnavailableError("Nomad", error));
-  const refused = async (method: string, url: URL, status: number, body: Promise<string>) => new UpstreamError("Nomad", status, await body, `${method} ${url.pathname}`);
-  const ok = (status: number | undefined) => status !== undefined && status >= 200 && status <= 299;
-
-  async function send(method: string, path: string, options: RequestOptions): Promise<Dispatcher.ResponseData> {
-    const url = urlOf(path, options);
-    countCall("nomad", method);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(url, {
-        method,
-        headers,
-        dispatcher,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
-    } catch (error) {
-      throw unavailable(error, options.signal);
-    }
-    if (!ok(response.statusCode)) throw await refused(method, url, response.statusCode, response.body.text());
-    return response;
-  }
+  const send = (method: string, path: string, options: RequestOptions): Promise<Dispatcher.ResponseData> =>
+    upstreamRequest("nomad", urlOf(path, options), {
+      method,
+      headers,
+      dispatcher,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
 
   function stream(path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
     const url = urlOf(path, options);
@@ -80,10 +65,10 @@ export function createNomadHttp(nomad: Config["nomad"]): NomadHttp {
     const open = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = open(url, { headers, agent, ...(options.signal === undefined ? {} : { signal: options.signal }) }, (response) => {
-        if (ok(response.statusCode)) resolve(response);
-        else refused("GET", url, response.statusCode ?? 0, text(response)).then(reject, reject);
+        if (answered(response.statusCode)) resolve(response);
+        else refusal("nomad", "GET", url, response.statusCode ?? 0, text(response)).then(reject, reject);
       });
-      req.once("error", (error) => reject(unavailable(error, options.signal)));
+      req.once("error", (error) => reject(unreachable("nomad", error, options.signal)));
       req.end();
     });
   }
