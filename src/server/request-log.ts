@@ -21,7 +21,6 @@ declare module "http" {
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const started = performance.now();
     const { method, url } = req;
     let bindings: { reqId: string; req: { method: string; url: string } } | undefined;
     const bound = () => (bindings ??= { reqId: deliveryIdOf(req.headers) ?? randomUUID(), req: { method, url: redactUrl(url) } });
@@ -31,11 +30,14 @@ export function requestLog(logger: Logger): RequestHandler {
         if (logger.isLevelEnabled(level)) (child ??= logger.child(bound()))[level](...line);
       }) as Logger["info"];
     req.log = { error: lineAt("error"), warn: lineAt("warn"), info: lineAt("info") };
-    res.once("close", () => {
-      if (!logger.isLevelEnabled("info")) return;
-      const responseTime = Math.round(performance.now() - started);
-      logger.info({ ...bound(), res: { statusCode: res.statusCode }, responseTime }, res.writableFinished ? "request completed" : "request aborted");
-    });
+    // Below info, no request's line is written: no listener waits for its end.
+    if (logger.isLevelEnabled("info")) {
+      const started = performance.now();
+      res.once("close", () => {
+        const responseTime = Math.round(performance.now() - started);
+        logger.info({ ...bound(), res: { statusCode: res.statusCode }, responseTime }, res.writableFinished ? "request completed" : "request aborted");
+      });
+    }
     next();
   };
 }
