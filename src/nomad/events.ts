@@ -10,16 +10,24 @@ export type NomadEvent = { Topic: string; Type: string; Key: string; Index: numb
 export async function* streamEvents(http: NomadHttp, topics: string[], index: number, signal: AbortSignal): AsyncIterable<NomadEvent> {
   const query: Record<string, string | number> = { index };
   const response = await http.stream(`/v1/event/stream?${topics.map((topic) => `topic=${encodeURIComponent(topic)}`).join("&")}`, { query, signal });
-  let buffered = "";
-  for await (const chunk of response) {
-    buffered += (chunk as Buffer).toString("utf8");
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) !== -1) {
-      const line = buffered.slice(0, newline).trim();
-      buffered = buffered.slice(newline + 1);
-      if (line === "" || line === "{}") continue;
-      const frame = JSON.parse(line) as { Events?: NomadEvent[] };
-      for (const event of frame.Events ?? []) yield event;
+  // Decoded by the stream, which holds back a character a read ends inside of (a branch named in UTF-8).
+  response.setEncoding("utf8");
+  let partial = "";
+  for await (const text of response as AsyncIterable<string>) {
+    // Only the new text is searched for the end of a frame: a frame is a few KB, a read up to 64.
+    let start = 0;
+    for (let newline = text.indexOf("\n"); newline !== -1; newline = text.indexOf("\n", start)) {
+      const frame = partial + text.slice(start, newline);
+      partial = "";
+      start = newline + 1;
+      yield* eventsOf(frame);
     }
+    partial += text.slice(start);
   }
+}
+
+function eventsOf(frame: string): NomadEvent[] {
+  const line = frame.trim();
+  if (line === "" || line === "{}") return [];
+  return (JSON.parse(line) as { Events?: NomadEvent[] }).Events ?? [];
 }
