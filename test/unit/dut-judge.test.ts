@@ -9,6 +9,13 @@ describe("console lines", () => {
     expect(split(Buffer.from("ot 2024.01\r\nStarting"))).toEqual(["U-Boot 2024.01"]);
     expect(split(Buffer.from(" kernel ...\n\nLinux\r\n"))).toEqual(["Starting kernel ...", "", "Linux"]);
   });
+
+  it("keeps a character whole when a read ends inside it", () => {
+    const bytes = Buffer.from("boot\nTest bestanden: Größe ✓\n");
+    const split = createLineSplitter();
+    const lines = [...bytes].flatMap((byte) => split(Buffer.from([byte])));
+    expect(lines).toEqual(["Test bestanden: Größe ✓"]);
+  });
 });
 
 describe("markers", () => {

@@ -1,3 +1,4 @@
+import { StringDecoder } from "node:string_decoder";
 import type { DutConfig } from "../config.js";
 
 /** What one console line means for the run, if anything. */
@@ -24,10 +25,12 @@ export function createJudge(markers: DutConfig["markers"]): (line: string) => Co
  * as the board's first sign of life.
  */
 export function createLineSplitter(): (chunk: Buffer) => string[] {
+  // A serial read can end inside a character: the decoder holds its first bytes back for the next.
+  const decoder = new StringDecoder("utf8");
   let pending = "";
   let started = false;
   return (chunk) => {
-    pending += chunk.toString("utf8");
+    pending += decoder.write(chunk);
     const parts = pending.split(/\r?\n/);
     pending = parts.pop() ?? "";
     if (!started && parts.length > 0) {
