@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { giteaPush } from "../test/support/payloads.js";
-import { withHookBench } from "./hook-bench.js";
+import { costs, perHook, withHookBench, type Costs } from "./hook-bench.js";
 import { percentile, runAtOnce, type Run } from "./stats.js";
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 600);
@@ -110,28 +110,6 @@ function collectRuns() {
       return { nomadRead: mean("nomadRead"), nomadWrite: mean("nomadWrite"), consulRead: mean("consulRead"), consulWrite: mean("consulWrite"), cpuMs: mean("cpuMs") };
     },
   };
-}
-
-type Costs = { nomadRead: number; nomadWrite: number; consulRead: number; consulWrite: number; cpuMs: number };
-
-/** Petrel's upstream calls and CPU time so far, from its metrics. */
-async function costs(petrelUrl: string): Promise<Costs> {
-  const text = await (await fetch(`${petrelUrl}/metrics`)).text();
-  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
-  const calls = (upstream: string, kind: string) => value(new RegExp(`^petrel_upstream_calls_total\\{upstream="${upstream}",kind="${kind}"\\} (\\S+)$`, "m"));
-  return {
-    nomadRead: calls("nomad", "read"),
-    nomadWrite: calls("nomad", "write"),
-    consulRead: calls("consul", "read"),
-    consulWrite: calls("consul", "write"),
-    cpuMs: value(/^petrel_process_cpu_seconds_total (\S+)$/m) * 1000,
-  };
-}
-
-/** Each cost per hook between two readings; the readings' own /metrics requests are a few of hundreds. */
-function perHook(before: Costs, after: Costs, hooks: number): Costs {
-  const per = (key: keyof Costs) => (after[key] - before[key]) / hooks;
-  return { nomadRead: per("nomadRead"), nomadWrite: per("nomadWrite"), consulRead: per("consulRead"), consulWrite: per("consulWrite"), cpuMs: per("cpuMs") };
 }
 
 function ms(value: number): string {

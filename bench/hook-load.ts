@@ -15,8 +15,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readConfig } from "../src/config.js";
+import { createConsul } from "../src/consul/client.js";
+import { createAutoCancel } from "../src/dispatch/auto-cancel.js";
+import type { BuildRequest } from "../src/forge/build-request.js";
+import { createMetrics } from "../src/metrics.js";
 import { giteaPush } from "../test/support/payloads.js";
-import { withHookBench } from "./hook-bench.js";
+import { costs, perHook, withHookBench } from "./hook-bench.js";
 import { runAtOnce as run } from "./stats.js";
 
 const hooks = Number(process.env.BENCH_HOOKS ?? 1000);
@@ -24,7 +29,7 @@ const redeliveries = Math.round(hooks / 5);
 const concurrency = 50;
 const pinned = process.env.BENCH_PINNED === "1";
 
-await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, commit, direct, hook }) => {
+await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, direct, hook }) => {
   if (pinned) {
     // Every thread of every process: the agents (and the tasks' executors) by their run folder, Petrel by its group.
     const agents = execFileSync("pgrep", ["-f", cluster.runDir], { encoding: "utf8" }).trim().split("\n").filter((pid) => pid !== String(petrel.daemon.pid));
@@ -43,6 +48,27 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, commit, direct, h
     answers.set(delivery.id, [...(answers.get(delivery.id) ?? []), jobs]);
   };
 
+  // The floor of what these hooks ask of the agents, sent straight: each delivery dispatched with its id as
+  // Nomad's idempotency token, and for each first delivery, after its answer and in turn, auto-cancel's own
+  // calls (the branch's latest build swapped in Consul, the superseded build read, noted and stopped).
+  const autoCancel = createAutoCancel({ nomad, consul: createConsul(readConfig({ CONSUL_HTTP_ADDR: cluster.consulAddr }).consul), kvPrefix: "bench-floor", metrics: createMetrics() });
+  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+  const dispatched = new Set<string>();
+  let cancels: Promise<unknown> = Promise.resolve();
+  const sameWork = (delivery: Delivery) => async () => {
+    const after = commit();
+    const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${delivery.id}`, {
+      method: "POST",
+      body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: after, BRANCH: "floor", FLAVOR: "default" } }),
+    });
+    if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
+    const { DispatchedJobID: job } = (await response.json()) as { DispatchedJobID: string };
+    if (dispatched.has(delivery.id)) return;
+    dispatched.add(delivery.id);
+    const request = { event: "push", cloneUrl, branch: "floor", commit: after } as BuildRequest;
+    cancels = cancels.then(() => autoCancel(request, [{ flavor: "default", builder, job, created: true }], quiet));
+  };
+
   // Warm both paths (connections, JIT, modules loaded on first use) before measuring, Petrel's on a branch of its own.
   const warmup = (): Delivery => ({ id: randomUUID(), body: JSON.stringify(giteaPush({ cloneUrl, after: commit(), ref: "refs/heads/warmup" })) });
   await run(Array.from({ length: 50 }, () => send(warmup())), 10);
@@ -50,7 +76,13 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, commit, direct, h
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   await run(Array.from({ length: 50 }, () => direct), 10);
   const base = await run(Array.from({ length: hooks }, () => direct), concurrency);
+  const agentsOnly = await run(sends.map(sameWork), concurrency);
+  await cancels;
+  const before = await costs(petrel.url);
   const through = await run(sends.map(send), concurrency);
+  // Petrel's off-path work for these hooks (auto-cancel, the reporter) counted too.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const per = perHook(before, await costs(petrel.url), sends.length);
 
   // What Petrel answered, checked against Nomad.
   const { value: children } = await nomad.jobs.children();
@@ -66,7 +98,9 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, commit, direct, h
   const ms = (value: number) => `${value.toFixed(0).padStart(5)} ms`;
   console.log(`${hooks} hooks (${redeliveries} redeliveries), one branch, ${concurrency} at once${pinned ? "; agents on core 0, Petrel and the load on core 1" : ""}`);
   console.log(`direct dispatch   ${base.rate.toFixed(0).padStart(4)}/s  p50 ${ms(base.p50)}  p99 ${ms(base.p99)}`);
-  console.log(`through Petrel    ${through.rate.toFixed(0).padStart(4)}/s  p50 ${ms(through.p50)}  p99 ${ms(through.p99)}  throughput ×${(through.rate / base.rate).toFixed(2)}  p50 ×${(through.p50 / base.p50).toFixed(2)}`);
+  console.log(`same agent work   ${agentsOnly.rate.toFixed(0).padStart(4)}/s  p50 ${ms(agentsOnly.p50)}  p99 ${ms(agentsOnly.p99)}  throughput ×${(agentsOnly.rate / base.rate).toFixed(2)}  p50 ×${(agentsOnly.p50 / base.p50).toFixed(2)}`);
+  console.log(`through Petrel    ${through.rate.toFixed(0).padStart(4)}/s  p50 ${ms(through.p50)}  p99 ${ms(through.p99)}  throughput ×${(through.rate / base.rate).toFixed(2)}  p50 ×${(through.p50 / base.p50).toFixed(2)}; of the same agent work ×${(through.rate / agentsOnly.rate).toFixed(2)}, p50 ×${(through.p50 / agentsOnly.p50).toFixed(2)}`);
+  console.log(`      per hook: Nomad ${per.nomadRead.toFixed(2)} reads ${per.nomadWrite.toFixed(2)} writes, Consul ${per.consulRead.toFixed(2)} reads ${per.consulWrite.toFixed(2)} writes, Petrel CPU ${per.cpuMs.toFixed(2)} ms`);
   console.log(`deliveries ${deliveries.length}: lost ${lost}, answered with different jobs ${split}, job ids not in Nomad ${unreal}, children built ${built} (one each: ${built === deliveries.length})`);
   if (lost + split + unreal > 0 || built !== deliveries.length) process.exitCode = 1;
 });
