@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { consulCall, type Consul } from "../consul/client.js";
+import type { Consul } from "../consul/client.js";
 import type { BuildRequest } from "../forge/build-request.js";
 import type { LineLogger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -16,7 +16,9 @@ export type AutoCancelDeps = { nomad: Nomad; consul: Consul; kvPrefix: string; m
  * or running. Which build is latest is kept in Consul (`latest-builds.ts`),
  * so finding it costs the same however many builds Nomad remembers, and
  * survives restarts. Tags never cancel anything. The superseding commit is
- * noted first, for the status.
+ * noted in the swap's transaction, before the stop, for the status: a build
+ * that had ended by then keeps a note nothing reads (only a canceled build's
+ * status says why) until the janitor sweeps it with the build.
  */
 export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCancelDeps) {
   const swapLatest = createLatestBuilds(consul);
@@ -31,10 +33,9 @@ export function createAutoCancel({ nomad, consul, kvPrefix, metrics }: AutoCance
     const stopped: string[] = [];
     for (const build of builds.filter((b) => b.created)) {
       const lineage = createHash("sha256").update(`${request.cloneUrl}\u0000${request.branch}\u0000${build.flavor}`).digest("hex");
-      const previous = await swapLatest(consulKeys.latest(kvPrefix, lineage), { job: build.job, commit: request.commit });
+      const noteWhy = (replaced: { job: string }) => ({ key: consulKeys.superseded(kvPrefix, replaced.job), value: request.commit });
+      const previous = await swapLatest(consulKeys.latest(kvPrefix, lineage), { job: build.job, commit: request.commit }, noteWhy);
       if (!previous || !(await stillRunning(previous.job))) continue;
-      const key = consulKeys.superseded(kvPrefix, previous.job);
-      await consulCall(`PUT kv ${key}`, () => consul.kv.set(key, request.commit));
       await nomad.jobs.stop(previous.job);
       metrics.cancels.inc({ reason: "superseded" });
       logger.info({ job: previous.job, by: build.job, commit: request.commit }, "superseded build stopped");

@@ -3,12 +3,14 @@ import type { KvEntry } from "../consul/sweep-keys.js";
 import { UpstreamError } from "../upstream-error.js";
 
 export type Latest = { job: string; commit: string };
+/** A key written in the swap's own transaction, made from the build the swap replaces. */
+export type NoteOnSwap = (replaced: Latest) => { key: string; value: string };
 
 /** Keys this process swapped lately, each with what it holds and Consul's index of that. */
 const remembered = 4096;
 
 type Known = { latest: Latest | undefined; index: number };
-type CasOperation = { KV: { Verb: "cas"; Key: string; Value: string; Index: number } };
+type KvOperation = { KV: { Verb: "cas"; Key: string; Value: string; Index: number } | { Verb: "set"; Key: string; Value: string } };
 type CasAnswer = { Results: { KV: { ModifyIndex: number } }[] };
 
 /**
@@ -19,6 +21,8 @@ type CasAnswer = { Results: { KV: { ModifyIndex: number } }[] };
  * read. A key another replica or the janitor changed since fails that try,
  * and is then read and swapped again; a try refused while the key still holds
  * what it was checked against (a token that may not write it) is given up.
+ * A note about the replaced build goes in the same transaction, so it
+ * costs no write of its own and is there exactly when the swap is.
  */
 export function createLatestBuilds(consul: Consul) {
   const known = new Map<string, Known>();
@@ -32,10 +36,11 @@ export function createLatestBuilds(consul: Consul) {
   };
 
   /** The key's new index, or Consul's refusal (409): the key no longer holds what `index` says, or the token may not write it. */
-  async function swapAt(key: string, latest: Latest, index: number): Promise<{ index: number } | { refusal: UpstreamError }> {
-    const value = Buffer.from(JSON.stringify(latest)).toString("base64");
+  async function swapAt(key: string, latest: Latest, index: number, note: { key: string; value: string } | undefined): Promise<{ index: number } | { refusal: UpstreamError }> {
+    const base64 = (value: string) => Buffer.from(value).toString("base64");
     try {
-      const operations: CasOperation[] = [{ KV: { Verb: "cas", Key: key, Value: value, Index: index } }];
+      const operations: KvOperation[] = [{ KV: { Verb: "cas", Key: key, Value: base64(JSON.stringify(latest)), Index: index } }];
+      if (note) operations.push({ KV: { Verb: "set", Key: note.key, Value: base64(note.value) } });
       const answer = await consul.txn<CasAnswer>(operations);
       return { index: answer.Results[0]!.KV.ModifyIndex };
     } catch (error) {
@@ -44,11 +49,11 @@ export function createLatestBuilds(consul: Consul) {
     }
   }
 
-  async function swapOnce(key: string, latest: Latest): Promise<Latest | undefined> {
+  async function swapOnce(key: string, latest: Latest, noteOn: NoteOnSwap | undefined): Promise<Latest | undefined> {
     let current = known.get(key) ?? { latest: undefined, index: 0 };
     for (;;) {
       if (current.latest?.job === latest.job) return undefined;
-      const swapped = await swapAt(key, latest, current.index);
+      const swapped = await swapAt(key, latest, current.index, current.latest && noteOn?.(current.latest));
       if ("index" in swapped) {
         remember(key, { latest, index: swapped.index });
         return current.latest;
@@ -63,13 +68,14 @@ export function createLatestBuilds(consul: Consul) {
   }
 
   /**
-   * Makes `latest` the key's build and answers the one it replaced. Swaps
+   * Makes `latest` the key's build and answers the one it replaced, with
+   * `noteOn`'s key about that one written along. Swaps
    * racing on one key take their turns here, so a check-and-set only ever
    * races another replica's: racing each other, each would read, lose and
    * read again, some fifty times over for fifty pushes at once.
    */
-  return function swapLatest(key: string, latest: Latest): Promise<Latest | undefined> {
-    const swapped = (swapping.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => swapOnce(key, latest));
+  return function swapLatest(key: string, latest: Latest, noteOn?: NoteOnSwap): Promise<Latest | undefined> {
+    const swapped = (swapping.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => swapOnce(key, latest, noteOn));
     swapping.set(key, swapped);
     void swapped.catch(() => undefined).finally(() => swapping.get(key) === swapped && swapping.delete(key));
     return swapped;
