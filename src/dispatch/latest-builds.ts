@@ -69,10 +69,10 @@ export function createLatestBuilds(consul: Consul) {
 
   /**
    * Makes `latest` the key's build and answers the one it replaced, with
-   * `noteOn`'s key about that one written along. Swaps
-   * racing on one key take their turns here, so a check-and-set only ever
-   * races another replica's: racing each other, each would read, lose and
-   * read again, some fifty times over for fifty pushes at once.
+   * `noteOn`'s key about that one written along. Swaps racing on one key
+   * take their turns here, so a check-and-set only ever races another
+   * replica's: racing each other, each would read, lose and read again, some
+   * fifty times over for fifty pushes at once.
    */
   return function swapLatest(key: string, latest: Latest, noteOn?: NoteOnSwap): Promise<Latest | undefined> {
     const swapped = (swapping.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => swapOnce(key, latest, noteOn));

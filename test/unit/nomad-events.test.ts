@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { streamEvents, type NomadEvent } from "../../src/nomad/events.js";
 import type { NomadHttp } from "../../src/nomad/http.js";
 
-/** Nomad's event stream as `bytes` cut into `chunks` where given: what each read of the response would hold. */
+/** Nomad's event stream as `bytes` cut before each offset in `cuts`: what each read of the response would hold. */
 function streamOf(bytes: Buffer, cuts: number[]): NomadHttp {
-  const chunks = [0, ...cuts, bytes.length].slice(1).map((end, i, ends) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
+  const ends = [...cuts, bytes.length];
+  const chunks = ends.map((end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
   return { stream: () => Promise.resolve(Readable.from(chunks, { objectMode: false })) } as unknown as NomadHttp;
 }
 
