@@ -2,9 +2,11 @@
  * 1,000 hooks, 50 at once, 200 of them redeliveries of earlier ones, all
  * pushes to one branch (so auto-cancel stops each build its successor
  * supersedes), against 1,000 dispatches sent straight to Nomad at the same
- * concurrency. Then it checks what Petrel answered: every delivery built
- * once, each redelivery answered with its delivery's jobs, every job id a
- * real job. The node is ineligible, so children stay pending.
+ * concurrency and against the same agent work sent straight; each run starts
+ * with no children left by the one before. Then it checks what Petrel
+ * answered: every delivery built once, each redelivery answered with its
+ * delivery's jobs, every job id a real job. The node is ineligible, so
+ * children stay pending.
  *
  * With BENCH_PINNED=1 (2 cores or more) Nomad and Consul run on core 0 and
  * Petrel, with this process sending the load, on core 1, as in a cluster
@@ -69,15 +71,33 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, 
     cancels = cancels.then(() => autoCancel(request, [{ flavor: "default", builder, job, created: true }], quiet));
   };
 
+  // Nomad answers slower the more pending children it holds (a thousand per run here), so each run
+  // starts without those of the runs before it: purged, their evaluations collected, and a second
+  // for Petrel's event stream to pass the purges by.
+  const clearChildren = async () => {
+    const { value: children } = await nomad.jobs.children();
+    await run(children.map((child) => () => purge(child.ID)), 10);
+    await fetch(`${cluster.nomadAddr}/v1/system/gc`, { method: "PUT" });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  };
+  const purge = async (job: string) => {
+    const response = await fetch(`${cluster.nomadAddr}/v1/job/${encodeURIComponent(job)}?purge=true`, { method: "DELETE" });
+    if (!response.ok) throw new Error(`purging ${job} answered ${response.status}`);
+    await response.arrayBuffer();
+  };
+
   // Warm both paths (connections, JIT, modules loaded on first use) before measuring, Petrel's on a branch of its own.
   const warmup = (): Delivery => ({ id: randomUUID(), body: JSON.stringify(giteaPush({ cloneUrl, after: commit(), ref: "refs/heads/warmup" })) });
   await run(Array.from({ length: 50 }, () => send(warmup())), 10);
   // What answering runs off the hook's path (auto-cancel, the reporter) is done before the floor is measured.
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   await run(Array.from({ length: 50 }, () => direct), 10);
+  await clearChildren();
   const base = await run(Array.from({ length: hooks }, () => direct), concurrency);
+  await clearChildren();
   const agentsOnly = await run(sends.map(sameWork), concurrency);
   await cancels;
+  await clearChildren();
   const before = await costs(petrel.url);
   const through = await run(sends.map(send), concurrency);
   // Petrel's off-path work for these hooks (auto-cancel, the reporter) counted too.
@@ -87,7 +107,8 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, 
   // What Petrel answered, checked against Nomad.
   const { value: children } = await nomad.jobs.children();
   const real = new Set(children.map((child) => child.ID));
-  const answered = [...answers.values()];
+  // The warm-up's children were purged with the runs before: only the measured deliveries are checked.
+  const answered = deliveries.map((delivery) => answers.get(delivery.id) ?? []);
   const lost = deliveries.filter((delivery) => !answers.has(delivery.id)).length;
   const split = answered.filter((each) => new Set(each.map((jobs) => jobs.join(" "))).size > 1).length;
   const jobs = new Set(answered.flat(2));
