@@ -19,6 +19,8 @@ export type HookBench = {
   secret: string;
   /** A new commit id each call, in order. */
   commit: () => string;
+  /** One child dispatched straight to Nomad with `token`, for a new commit to `branch`: its id, and the commit. */
+  dispatch: (token: string, branch: string) => Promise<{ job: string; commit: string }>;
   /** The floor: one child dispatched straight to Nomad, as Petrel would for a push to main. */
   direct: () => Promise<void>;
   /** A Gitea push signed with the repository's secret, through Petrel (or `to`); what it answered, which must be 200. */
@@ -45,14 +47,16 @@ export async function withHookBench(work: (bench: HookBench) => Promise<void>): 
     try {
       let sequence = 0;
       const commit = () => (++sequence).toString(16).padStart(40, "0");
-      const direct = async () => {
-        const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${randomUUID()}`, {
+      const dispatch = async (token: string, branch: string) => {
+        const after = commit();
+        const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${token}`, {
           method: "POST",
-          body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: commit(), BRANCH: "main", FLAVOR: "default" } }),
+          body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: after, BRANCH: branch, FLAVOR: "default" } }),
         });
         if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
-        await response.arrayBuffer();
+        return { job: ((await response.json()) as { DispatchedJobID: string }).DispatchedJobID, commit: after };
       };
+      const direct = async () => void (await dispatch(randomUUID(), "main"));
       const hook = async (body: string, delivery: string = randomUUID(), to = petrel.url) => {
         const response = await fetch(`${to}/hook`, {
           method: "POST",
@@ -62,7 +66,7 @@ export async function withHookBench(work: (bench: HookBench) => Promise<void>): 
         if (response.status !== 200) throw new Error(`hook answered ${response.status}: ${await response.text()}`);
         return (await response.json()) as { builds: { job: string }[] };
       };
-      await work({ cluster, nomad, petrel, cloneUrl, builder, secret, commit, direct, hook });
+      await work({ cluster, nomad, petrel, cloneUrl, builder, secret, commit, dispatch, direct, hook });
     } finally {
       await petrel.stop();
     }

@@ -31,7 +31,7 @@ const redeliveries = Math.round(hooks / 5);
 const concurrency = 50;
 const pinned = process.env.BENCH_PINNED === "1";
 
-await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, direct, hook }) => {
+await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, dispatch, direct, hook }) => {
   if (pinned) {
     // Every thread of every process: the agents (and the tasks' executors) by their run folder, Petrel by its group.
     const agents = execFileSync("pgrep", ["-f", cluster.runDir], { encoding: "utf8" }).trim().split("\n").filter((pid) => pid !== String(petrel.daemon.pid));
@@ -58,13 +58,7 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, 
   const dispatched = new Set<string>();
   let cancels: Promise<unknown> = Promise.resolve();
   const sameWork = (delivery: Delivery) => async () => {
-    const after = commit();
-    const response = await fetch(`${cluster.nomadAddr}/v1/job/${builder}/dispatch?idempotency_token=${delivery.id}`, {
-      method: "POST",
-      body: JSON.stringify({ Meta: { REPO_URL: cloneUrl, COMMIT: after, BRANCH: "floor", FLAVOR: "default" } }),
-    });
-    if (!response.ok) throw new Error(`direct dispatch answered ${response.status}`);
-    const { DispatchedJobID: job } = (await response.json()) as { DispatchedJobID: string };
+    const { job, commit: after } = await dispatch(delivery.id, "floor");
     if (dispatched.has(delivery.id)) return;
     dispatched.add(delivery.id);
     const request = { event: "push", cloneUrl, branch: "floor", commit: after } as BuildRequest;
