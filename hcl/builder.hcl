@@ -204,7 +204,8 @@ job "builder" {
     }
 
     # Started with the executor, not before it (no prestart): the executor's start overlaps the fetch
-    # (PETREL_FETCHED). A failed checkout fails the allocation, and Nomad stops the executor.
+    # (PETREL_FETCHED). A failed fetch says why in that word, and the executor fails the build with
+    # it, in the build's log.
     task "checkout" {
       driver = var.driver
       user   = local.isolated ? var.checkout_user : ""
@@ -227,6 +228,12 @@ job "builder" {
       }
 
       env = local.env
+
+      # Its word is its outcome: no log, so Nomad starts no log collector for it, which each
+      # build's start waited for.
+      logs {
+        disabled = true
+      }
 
       resources {
         cpu    = 100

@@ -12,15 +12,25 @@ const pollMs = 20;
  * checkout task says the commit is in the mirror. Only the allocation's own
  * tasks can write there, and nothing of the repository's runs before the
  * word comes. Written aside and renamed, so it is read whole or not at all.
- * A failed fetch says nothing: it fails its task, and Nomad stops the
- * executor, so the build's state names the checkout.
+ * A failed fetch says why in its word, and the executor says it in the build's
+ * log: the checkout task keeps no log of its own (hcl/builder.hcl), which
+ * spares every build Nomad's log collector for it.
  */
 export async function markFetched(path: string, commit: string): Promise<void> {
-  await writeFile(`${path}.tmp`, `fetched ${commit}\n`, { mode: 0o644 });
+  await say(path, `fetched ${commit}\n`);
+}
+
+/** The checkout task's word that it could not bring `commit`, with its one line of why. */
+export async function markFailed(path: string, commit: string, why: string): Promise<void> {
+  await say(path, `failed ${commit}\n${why}\n`);
+}
+
+async function say(path: string, word: string): Promise<void> {
+  await writeFile(`${path}.tmp`, word, { mode: 0o644 });
   await rename(`${path}.tmp`, path);
 }
 
-/** Waits for the checkout task's word on `commit`; a word on anything else is a checkout failure. */
+/** Waits for the checkout task's word on `commit`; its failure, or a word on anything else, is a checkout failure. */
 export async function waitForFetch(path: string, commit: string): Promise<void> {
   for (;;) {
     const word = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
@@ -32,6 +42,7 @@ export async function waitForFetch(path: string, commit: string): Promise<void> 
       continue;
     }
     if (word === `fetched ${commit}\n`) return;
+    if (word.startsWith(`failed ${commit}\n`)) throw new ExecFailure("checkout", word.slice(`failed ${commit}\n`.length).trimEnd());
     throw new ExecFailure("checkout", `petrel exec: the checkout task did not bring commit ${commit}: it says '${word.trim()}'`);
   }
 }

@@ -121,11 +121,28 @@ describe("petrel exec", () => {
     expect(fetched.code).toBe(0);
     expect(await executor).toMatchObject({ code: 0, stdout: "built\n" });
 
-    // A word about another commit is no go-ahead. (A failed fetch says nothing: Nomad stops the executor, build.test.ts.)
+    // A word about another commit is no go-ahead.
     writeFileSync(join(shared, "other-fetched"), `fetched ${"2".repeat(40)}\n`);
     const other = await runPetrelExec(build(repo, { ...task(), PETREL_FETCHED: join(shared, "other-fetched") }));
     expect(other).toMatchObject({ code: execExitCodes.checkout, stdout: "" });
     expect(other.stderr).toContain(`petrel exec: the checkout task did not bring commit ${repo.commit}: it says 'fetched ${"2".repeat(40)}'`);
+  });
+
+  it("fails the build with the checkout task's word when its fetch failed, the task itself ending well", async () => {
+    const repo = createLocalRepo(inject("cluster").runDir, script("echo never"));
+    const { root, task } = node();
+    const shared = mkdtempSync(join(root, "alloc-"));
+    chmodSync(shared, 0o777);
+    const alone = build({ url: repo.url, commit: "1".repeat(40) }, task());
+    const unknown = { ...alone, PETREL_FETCHED: join(shared, "petrel-fetched") };
+    const executor = runPetrelExec(unknown);
+    // Nomad would stop the executor were the checkout task to fail: the word is how it hears why.
+    expect(await runPetrelFetch(unknown)).toMatchObject({ code: 0, stdout: "" });
+    const failed = await executor;
+    expect(failed).toMatchObject({ code: execExitCodes.checkout, stdout: "" });
+    expect(failed.stderr.trim().split("\n").at(-1)).toBe(`petrel fetch: commit ${"1".repeat(40)} is not in ${repo.url}`);
+    // Without a word to say it in, the failure is the task's own.
+    expect(await runPetrelFetch(alone)).toMatchObject({ code: execExitCodes.checkout, stdout: "" });
   });
 
   it("refuses a malformed environment with the usage code, naming the variable", async () => {
