@@ -22,6 +22,7 @@ import { waitUntil } from "../test/cluster/wait.js";
 import { GiteaClient } from "../test/forge/gitea-api.js";
 import { pushCommit } from "../test/forge/gitea-git.js";
 import { giteaPush } from "../test/support/payloads.js";
+import { purgeJob } from "../test/support/purge-job.js";
 
 const builds = Number(process.env.BENCH_BUILDS ?? 200);
 const secret = "bench-keys-secret-8f14e45f";
@@ -68,7 +69,7 @@ try {
     for (const id of children) await nomad.jobs.stop(id);
     await waitUntil("every build's final status", async () => ((await reported(true)) >= children.length ? true : undefined), { timeoutMs: 300_000, intervalMs: 500 });
     const ended = await measure();
-    for (const id of children) await fetch(`${cluster.nomadAddr}/v1/job/${encodeURIComponent(id)}?purge=true`, { method: "DELETE" });
+    for (const id of children) await purgeJob(cluster.nomadAddr, id);
     const sweepStarted = performance.now();
     const swept = await sweepOnce({ consul, nomad, kvPrefix: prefix, logger: createLogger("warn") });
     const sweepMs = performance.now() - sweepStarted;

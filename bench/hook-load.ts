@@ -23,6 +23,7 @@ import { createAutoCancel } from "../src/dispatch/auto-cancel.js";
 import type { BuildRequest } from "../src/forge/build-request.js";
 import { createMetrics } from "../src/metrics.js";
 import { giteaPush } from "../test/support/payloads.js";
+import { purgeJob } from "../test/support/purge-job.js";
 import { costs, perHook, withHookBench } from "./hook-bench.js";
 import { runAtOnce as run } from "./stats.js";
 
@@ -70,14 +71,9 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, 
   // for Petrel's event stream to pass the purges by.
   const clearChildren = async () => {
     const { value: children } = await nomad.jobs.children();
-    await run(children.map((child) => () => purge(child.ID)), 10);
+    await run(children.map((child) => () => purgeJob(cluster.nomadAddr, child.ID)), 10);
     await fetch(`${cluster.nomadAddr}/v1/system/gc`, { method: "PUT" });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-  };
-  const purge = async (job: string) => {
-    const response = await fetch(`${cluster.nomadAddr}/v1/job/${encodeURIComponent(job)}?purge=true`, { method: "DELETE" });
-    if (!response.ok) throw new Error(`purging ${job} answered ${response.status}`);
-    await response.arrayBuffer();
   };
 
   // Warm both paths (connections, JIT, modules loaded on first use) before measuring, Petrel's on a branch of its own.

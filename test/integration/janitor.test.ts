@@ -12,6 +12,7 @@ import { GiteaClient, type GiteaRepo, type GiteaStatus } from "../forge/gitea-ap
 import { pushCommit } from "../forge/gitea-git.js";
 import { clusterClients } from "../support/clients.js";
 import { startPetrelProcess, type PetrelProcess } from "../support/petrel-process.js";
+import { purgeJob } from "../support/purge-job.js";
 
 /**
  * Petrel's keys in Consul once their builds are over: `petrel serve` with a
@@ -73,9 +74,7 @@ describe("Petrel's keys in Consul", () => {
     expect((await petrelKeys()).filter((key) => key === "reported/…")).toHaveLength(4);
 
     // Nomad forgets the finished builds; their secrets URLs expire (10 s).
-    for (const child of children.filter((child) => child.id !== longJob)) {
-      expect((await fetch(`${inject("cluster").nomadAddr}/v1/job/${encodeURIComponent(child.id)}?purge=true`, { method: "DELETE" })).ok).toBe(true);
-    }
+    for (const child of children.filter((child) => child.id !== longJob)) await purgeJob(inject("cluster").nomadAddr, child.id);
     const left = ["latest/…", "reported/…", "single-use-key"];
     await waitUntil("the sweep", async () => (JSON.stringify(await petrelKeys()) === JSON.stringify(left) ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
     const entries = await listKeys(consul, `${prefix}/_petrel/`);
