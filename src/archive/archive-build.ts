@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type { BuildState } from "../builds/build-state.js";
 import { toBuildStatus } from "../builds/build-status.js";
 import { latestAllocation } from "../builds/allocation.js";
+import { keptLog } from "../builds/kept-log.js";
 import type { LoadedBuild } from "../builds/load-build.js";
 import type { Nomad } from "../nomad/client.js";
 import { logName, type ArchivedLog, type BuildArchive } from "./build-archive.js";
@@ -23,20 +24,25 @@ export function createArchiveBuild({ nomad, archive, maxLogBytes }: ArchiveBuild
   return async (build, final) => {
     const status = { ...toBuildStatus(build), ...final };
     const alloc = latestAllocation(build.allocations);
-    // Every task that started (one that didn't has no log in Nomad), both its logs, read at once.
+    // Every task that started (one that didn't has no log in Nomad), both its logs, read at once;
+    // a task whose log Nomad doesn't keep has none in the archive either.
     const wanted = Object.entries(status.tasks)
       .filter(([, view]) => alloc !== undefined && view.startedAt !== null)
       .flatMap(([task]) => (["stdout", "stderr"] as const).flatMap((type) => {
         const name = logName(task, type);
         return name === undefined ? [] : [{ task, type, name }];
       }));
-    const read = await Promise.all(
-      wanted.map(async ({ task, type, name }) => {
-        const log = await gzipCapped(await nomad.logs(alloc!.ID, { task, type }), maxLogBytes);
-        const described: ArchivedLog = { task, type, bytes: log.bytes, truncated: log.truncated };
-        return { name, described, gzip: log.gzip };
-      }),
-    );
+    const read = (
+      await Promise.all(
+        wanted.map(async ({ task, type, name }) => {
+          const kept = await keptLog(nomad, alloc!.ID, { task, type });
+          if (kept === undefined) return [];
+          const log = await gzipCapped(kept, maxLogBytes);
+          const described: ArchivedLog = { task, type, bytes: log.bytes, truncated: log.truncated };
+          return [{ name, described, gzip: log.gzip }];
+        }),
+      )
+    ).flat();
     await archive.save({ status, archivedAt: new Date().toISOString(), logs: read.map((log) => log.described) }, new Map(read.map((log) => [log.name, log.gzip])));
   };
 }

@@ -5,6 +5,7 @@ import type { TaskState } from "../nomad/types.js";
 import { UpstreamError } from "../upstream-error.js";
 import { latestAllocation, resolveTask } from "./allocation.js";
 import { createLogHubs, type LogHubs } from "./log-hub.js";
+import { keptLog } from "./kept-log.js";
 import { createTaskEnd, isOver, type TaskEnd } from "./task-end.js";
 
 export type ReadLogOptions = {
@@ -115,7 +116,7 @@ async function readRest(
   signal: AbortSignal | undefined,
 ): Promise<Readable | undefined> {
   try {
-    return await nomad.logs(allocId, { task, type, offset, ...(signal === undefined ? {} : { signal }) });
+    return await keptLog(nomad, allocId, { task, type, offset, ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
     // A task stopped before it started has no log files, and Nomad says so with an error.
     if (started || !(error instanceof UpstreamError)) throw error;

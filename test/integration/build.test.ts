@@ -83,6 +83,8 @@ describe("GET /build on a build whose checkout failed", () => {
     expect(await (await get(`${job(id)}&log=stdout`)).text()).toBe("");
     // The checkout task said so in its word and ended well; it keeps no log, which spares its start Nomad's log collector.
     expect(exitCodeOf(alloc.TaskStates?.checkout)).toBe(0);
+    const checkoutLog = await get(`${job(id)}&task=checkout&log=stderr`);
+    expect({ status: checkoutLog.status, text: await checkoutLog.text() }).toEqual({ status: 200, text: "" });
     expect(exitCodeOf(alloc.TaskStates?.executor)).toBe(execExitCodes.checkout);
   });
 });
