@@ -1,5 +1,6 @@
 import { PassThrough } from "node:stream";
 import type { Nomad } from "../nomad/client.js";
+import { keptLog } from "./kept-log.js";
 
 /** What a follower may lag behind the shared stream before it is let go to catch up on its own. */
 const maxBehindBytes = 1 << 20;
@@ -41,8 +42,10 @@ export function createLogHubs(nomad: Nomad, onUpstreams: (open: number) => void 
       }
       hub.subscribers.clear();
     };
-    nomad.logs(allocId, { task, type, follow: true, offset, signal: hub.stop.signal }).then(
+    keptLog(nomad, allocId, { task, type, follow: true, offset, signal: hub.stop.signal }).then(
       (body) => {
+        // A task whose log Nomad keeps none of writes nothing to follow: its followers wait for its end, which ends them.
+        if (body === undefined) return;
         body.on("data", (chunk: Buffer) => {
           hub.position += chunk.length;
           for (const subscriber of hub.subscribers) deliver(hub, subscriber, chunk);

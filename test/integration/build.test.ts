@@ -1,4 +1,6 @@
-import { request, type IncomingMessage } from "node:http";
+import { once } from "node:events";
+import { createServer, request, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exitCodeOf } from "../../src/builds/allocation.js";
 import { execExitCodes } from "../../src/executor/exec-failure.js";
@@ -86,6 +88,31 @@ describe("GET /build on a build whose checkout failed", () => {
     const checkoutLog = await get(`${job(id)}&task=checkout&log=stderr`);
     expect({ status: checkoutLog.status, text: await checkoutLog.text() }).toEqual({ status: 200, text: "" });
     expect(exitCodeOf(alloc.TaskStates?.executor)).toBe(execExitCodes.checkout);
+  });
+});
+
+describe("GET /build?…&task=checkout&follow=1 while the checkout task fetches", () => {
+  it("follows a log Nomad keeps none of as an empty one, until the task ends", async () => {
+    // A forge that takes the connection and never answers: the checkout task's fetch hangs.
+    const silent = createServer(() => undefined);
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    try {
+      const built = await dispatchScript(nomad, builder, "echo never");
+      const { Meta } = await nomad.jobs.get(built);
+      const { port } = silent.address() as AddressInfo;
+      const { DispatchedJobID: id } = await nomad.jobs.dispatch(builder, { meta: { ...Meta, REPO_URL: `http://127.0.0.1:${port}/team/hangs.git` } });
+      await waitUntil("the checkout task to run", async () => ((await nomad.jobs.allocations(id)).value[0]?.TaskStates?.checkout?.State === "running" ? true : undefined), { timeoutMs: 60_000 });
+      const answer = await get(`${job(id)}&task=checkout&log=stderr&follow=1`);
+      expect(answer.status).toBe(200);
+      const body = answer.text();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await nomad.jobs.stop(id);
+      expect(await body).toBe("");
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });
 
