@@ -21,6 +21,7 @@ import { readConfig } from "../src/config.js";
 import { createConsul } from "../src/consul/client.js";
 import { createAutoCancel } from "../src/dispatch/auto-cancel.js";
 import type { BuildRequest } from "../src/forge/build-request.js";
+import { createLogger } from "../src/log.js";
 import { createMetrics } from "../src/metrics.js";
 import { giteaPush } from "../test/support/payloads.js";
 import { purgeJob } from "../test/support/purge-job.js";
@@ -54,8 +55,8 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, 
   // The floor of what these hooks ask of the agents, sent straight: each delivery dispatched with its id as
   // Nomad's idempotency token, and for each first delivery, after its answer and in turn, auto-cancel's own
   // calls (the branch's latest build swapped in Consul, the superseded build read, noted and stopped).
+  const logger = createLogger("silent");
   const autoCancel = createAutoCancel({ nomad, consul: createConsul(readConfig({ CONSUL_HTTP_ADDR: cluster.consulAddr }).consul), kvPrefix: "bench-floor", metrics: createMetrics() });
-  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
   const dispatched = new Set<string>();
   let cancels: Promise<unknown> = Promise.resolve();
   const sameWork = (delivery: Delivery) => async () => {
@@ -63,7 +64,7 @@ await withHookBench(async ({ cluster, nomad, petrel, cloneUrl, builder, commit, 
     if (dispatched.has(delivery.id)) return;
     dispatched.add(delivery.id);
     const request = { event: "push", cloneUrl, branch: "floor", commit: after } as BuildRequest;
-    cancels = cancels.then(() => autoCancel(request, [{ flavor: "default", builder, job, created: true }], quiet));
+    cancels = cancels.then(() => autoCancel(request, [{ flavor: "default", builder, job, created: true }], logger));
   };
 
   // Nomad answers slower the more pending children it holds (a thousand per run here), so each run
