@@ -118,7 +118,7 @@ async function readRest(
   try {
     return await keptLog(nomad, allocId, { task, type, offset, ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
-    // A task stopped before it started has no log files, and Nomad says so with an error.
+    // A task that never started has no log, whatever else Nomad answers for it (keptLog takes its 404).
     if (started || !(error instanceof UpstreamError)) throw error;
     return undefined;
   }
