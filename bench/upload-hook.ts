@@ -11,13 +11,14 @@
  *   npm run bench:upload        (as root; BENCH_DERIVATIONS=200, BENCH_ROUNDS=3)
  */
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startNixDaemon } from "../test/cluster/nix.js";
 import { spawnDaemon, stopDaemon } from "../test/cluster/processes.js";
 import { createRunDir, type RunDir } from "../test/cluster/run-dir.js";
+import { waitUntil } from "../test/cluster/wait.js";
 import { median } from "./stats.js";
 
 const run = promisify(execFile);
@@ -46,6 +47,13 @@ function script(path: string, body: string): string {
   return path;
 }
 
+/** CPU ms of a process, and of the children it has waited for, from /proc (in clock ticks of 10 ms). */
+function cpuMs(pid: number): { own: number; children: number } {
+  // From the state (the 3rd field) on: utime and stime are the 14th and 15th, cutime and cstime the 16th and 17th.
+  const ticks = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ").slice(11, 15).map(Number) as [number, number, number, number];
+  return { own: (ticks[0] + ticks[1]) * 10, children: (ticks[2] + ticks[3]) * 10 };
+}
+
 const queued = (spool: string) => readdirSync(spool).filter((name) => !name.startsWith(".")).length;
 
 async function untilEmpty(spool: string): Promise<number> {
@@ -70,7 +78,7 @@ try {
   const exit0Hook = script(join(runDir.path, "exit0"), "exit 0");
 
   // The cases take turns, round after round, so a slow moment of a shared machine spreads over all of them.
-  const samples = { none: [] as number[], exit0: [] as number[], withPetrel: [] as number[], cacheDelay: [] as number[], hookAlone: [] as number[], drain: [] as number[] };
+  const samples = { none: [] as number[], exit0: [] as number[], withPetrel: [] as number[], cacheDelay: [] as number[], hookAlone: [] as number[], drain: [] as number[], uploaderCpu: [] as number[], nixCopyCpu: [] as number[] };
   let backlog = 0;
   for (let round = 0; round < rounds; round++) {
     samples.none.push(await timedBuild(runDir, signing, `a${round}-${tag}`));
@@ -79,10 +87,16 @@ try {
     const uploader = spawnDaemon("petrel-upload", petrel[0]!, [...petrel.slice(1), "--to", `file://${join(runDir.path, "cache-c")}`, "--spool", spool, "--gcroots", gcroots, "--poll-ms", "100"], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH },
-      logFile: join(runDir.path, "upload.log"),
+      logFile: join(runDir.path, `upload-${round}.log`),
     });
+    // A running uploader is what the builds share the node with, not its start (tsx compiling Petrel).
+    await waitUntil("petrel upload to start", () => Promise.resolve(readFileSync(uploader.logFile!, "utf8").includes("upload: started") ? true : undefined), { intervalMs: 20 });
+    const cpuAtStart = cpuMs(uploader.pid);
     samples.withPetrel.push(await timedBuild(runDir, `${signing}post-build-hook = ${hook}\n`, `c${round}-${tag}`));
     samples.cacheDelay.push(await untilEmpty(spool));
+    const cpu = cpuMs(uploader.pid);
+    samples.uploaderCpu.push(cpu.own - cpuAtStart.own);
+    samples.nixCopyCpu.push(cpu.children - cpuAtStart.children);
     await stopDaemon(uploader);
 
     // The hook alone, then the drain of what it queued: N derivations, one `--once`.
@@ -92,7 +106,7 @@ try {
     await run(petrel[0]!, [...petrel.slice(1), "--to", `file://${join(runDir.path, "cache-e")}`, "--spool", spool, "--gcroots", gcroots, "--once"]);
     samples.drain.push(performance.now() - drainStart);
   }
-  const [none, exit0, withPetrel, hookAlone, cacheDelay, drain] = [samples.none, samples.exit0, samples.withPetrel, samples.hookAlone, samples.cacheDelay, samples.drain].map(median) as [number, number, number, number, number, number];
+  const [none, exit0, withPetrel, hookAlone, cacheDelay, drain, uploaderCpu, nixCopyCpu] = [samples.none, samples.exit0, samples.withPetrel, samples.hookAlone, samples.cacheDelay, samples.drain, samples.uploaderCpu, samples.nixCopyCpu].map(median) as [number, number, number, number, number, number, number, number];
 
   const manual = script(
     join(runDir.path, "manual"),
@@ -109,7 +123,7 @@ try {
   row("(c) Petrel's hook, petrel upload draining", withPetrel, none, exit0);
   row("    Petrel's hook, no uploader running", hookAlone, none, exit0);
   row("(d) Nix manual's sign-and-copy hook", synchronous, none, exit0);
-  console.log(`(c) last build to complete cache: ${(cacheDelay / 1000).toFixed(2)} s`);
+  console.log(`(c) last build to complete cache: ${(cacheDelay / 1000).toFixed(2)} s; CPU meanwhile: petrel upload ${(uploaderCpu / 1000).toFixed(2)} s, its nix copy processes ${(nixCopyCpu / 1000).toFixed(2)} s`);
   console.log(`petrel upload --once, ${backlog} queued derivations: ${(drain / 1000).toFixed(2)} s, ${(backlog / (drain / 1000)).toFixed(0)} paths/s (process start included)`);
 } finally {
   await run("rm", ["-rf", gcroots]);

@@ -18,7 +18,7 @@ export function registerUploadCommands(program: Command): void {
     .command("upload")
     .exitOverride(badUsageExits2)
     .description("drain the Nix post-build spool to the binary cache, or install the post-build-hook that fills it")
-    .option("--to <store-uri>", "the binary cache: file:///…, http(s)://…, s3://… where this node's Nix supports it")
+    .option("--to <store-uri>", "the binary cache: file:///…, http(s)://…, s3://… where this node's Nix supports it; NARs in zstd unless it names ?compression=…")
     .option("--untrusted-to <store-uri>", "the cache for what the untrusted builds' nix-daemon built; without it, those paths are not uploaded")
     .option("--spool <dir>", "the spool folder", spoolDefaults.spool)
     .option("--gcroots <dir>", "where the hook roots queued outputs (under /nix/var/nix/gcroots)", spoolDefaults.uploadRoots)

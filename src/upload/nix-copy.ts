@@ -11,7 +11,7 @@ const run = promisify(execFile);
  */
 export async function nixCopy(to: string, paths: string[]): Promise<void> {
   try {
-    const args = ["--extra-experimental-features", "nix-command", "copy", "--option", "substituters", "", "--to", to, ...paths];
+    const args = ["--extra-experimental-features", "nix-command", "copy", "--option", "substituters", "", "--to", compressedWithZstd(to), ...paths];
     await run("nix", args, { maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const lines = (error as { stderr?: string }).stderr?.trim().split("\n") ?? [];
@@ -20,3 +20,18 @@ export async function nixCopy(to: string, paths: string[]): Promise<void> {
 }
 
 export type CopyPaths = typeof nixCopy;
+
+/** The stores whose NARs Nix compresses: binary caches. */
+const binaryCache = /^(file|https?|s3):\/\//;
+
+/**
+ * A binary cache's URI with `compression=zstd` unless it names a compression
+ * of its own. Nix's default, xz, sets up its encoder for every path: about
+ * 3 ms of CPU each, however small the path, taken from the node's builds while
+ * they run (one `nix copy` of 50 small paths: 200 ms of CPU, against 65–75 ms
+ * with zstd, as with none). Every Nix since 2.4 reads zstd.
+ */
+export function compressedWithZstd(uri: string): string {
+  if (!binaryCache.test(uri) || /[?&]compression=/.test(uri)) return uri;
+  return `${uri}${uri.includes("?") ? "&" : "?"}compression=zstd`;
+}

@@ -50,6 +50,9 @@ export function openSpool(dir: string, gcroots: string, { readOnly = false } = {
     /** Queued entries, oldest first; one removed meanwhile is skipped. */
     list: () => readEntries(dir),
 
+    /** How many entries there are, whole or still being written, from their names alone: cheap enough to poll. */
+    size: () => entryNames(dir).length,
+
     attempts(entry: SpoolEntry): number {
       try {
         return Number(readFileSync(join(attemptsDir, entry.name), "utf8")) || 0;
@@ -92,8 +95,7 @@ export type Spool = ReturnType<typeof openSpool>;
 /** The entries of a spool folder, oldest first; one still being written waits for its last line. */
 function readEntries(folder: string): SpoolEntry[] {
   const entries: SpoolEntry[] = [];
-  for (const name of existsSync(folder) ? readdirSync(folder) : []) {
-    if (name.startsWith(".")) continue;
+  for (const name of entryNames(folder)) {
     try {
       const path = join(folder, name);
       const queuedAt = statSync(path).mtimeMs;
@@ -104,6 +106,11 @@ function readEntries(folder: string): SpoolEntry[] {
     }
   }
   return entries.sort((a, b) => a.queuedAt - b.queuedAt);
+}
+
+/** The names of a spool folder's entries, its dot-named folders (`.attempts`, `.dead`) aside. */
+function entryNames(folder: string): string[] {
+  return (existsSync(folder) ? readdirSync(folder) : []).filter((name) => !name.startsWith("."));
 }
 
 /**

@@ -77,8 +77,9 @@ export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, para
     count("discarded");
   };
 
-  /** One pass over what is due (of `queued`, read now unless the caller just did); answers how many entries it tried. */
-  async function drainOnce(queued = spool.list()): Promise<number> {
+  /** One pass over what is due; answers how many entries it tried. */
+  async function drainOnce(): Promise<number> {
+    const queued = spool.list();
     const now = Date.now();
     const due = queued.filter((entry) => (notBefore.get(entry.name) ?? 0) <= now);
     for (const entry of due.filter((entry) => entry.problem !== undefined)) fail(entry, new Error(entry.problem));
@@ -101,13 +102,16 @@ export function createUploader({ spool, copy, to, untrustedTo, maxAttempts, para
    * Builds come in bursts, and every `nix copy` costs a process start that
    * takes CPU from them: while the spool still fills, wait for a full batch,
    * or for `settleMs` without a new entry, then drain. Looks again every
-   * `pollMs`, until `signal` aborts.
+   * `pollMs`, until `signal` aborts; at the spool's size only, since reading
+   * every entry at each look was most of the uploader's own CPU while builds ran.
    */
   async function run(signal: AbortSignal, pollMs: number, settleMs: number): Promise<void> {
+    let seen = { size: 0, since: Date.now() };
     while (!signal.aborted) {
-      const queued = spool.list();
-      const settled = queued.length >= batchSize || (queued.length > 0 && Date.now() - queued.at(-1)!.queuedAt >= settleMs);
-      if (!settled || (await drainOnce(queued)) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+      const size = spool.size();
+      if (size !== seen.size) seen = { size, since: Date.now() };
+      const settled = size >= batchSize || (size > 0 && Date.now() - seen.since >= settleMs);
+      if (!settled || (await drainOnce()) === 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     }
   }
 

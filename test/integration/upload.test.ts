@@ -27,6 +27,9 @@ afterAll(async () => {
   expect(await runDir.remove()).toEqual([]);
 });
 
+/** The kinds of NAR files in a file:// cache, by their names' ends (paths of equal contents share one). */
+const narKinds = (cache: string) => [...new Set(readdirSync(join(cache, "nar")).map((name) => name.replace(/^[a-z0-9]+/, "")))];
+
 describe("petrel upload", () => {
   it("uploads every derivation built, the failed build's intermediates too, signed, and then lets go of their GC roots", async () => {
     const env = { ...process.env, ...daemon.clientEnv };
@@ -44,6 +47,8 @@ describe("petrel upload", () => {
     expect(result.stdout).toContain('"uploaded":5');
     for (const path of built) expect(inCache(cache, path), path).toBe(true);
     expect(await verifyInCache(cache, built, node.publicKey)).toBe(0);
+    // A cache URI that names no compression gets zstd, which Nix reads back (verify checks each NAR's contents).
+    expect(narKinds(cache)).toEqual([".nar.zst"]);
     // The check can fail: another key's signature is not enough.
     expect(await verifyInCache(cache, built, "someone-else-1:" + node.publicKey.split(":")[1]!.replace(/^./, (c) => (c === "A" ? "B" : "A")))).not.toBe(0);
     expect(node.queued()).toEqual([]);
@@ -57,7 +62,7 @@ describe("petrel upload", () => {
     writeFileSync(join(node.spool, `${"0".repeat(32)}-petrel-gone.drv`), `drv ${gone}.drv\nout ${gone}\nend\n`);
 
     const cache = join(runDir.path, "cache-2");
-    const result = await node.uploadOnce(cache, "--attempts", "3", "--backoff-ms", "50");
+    const result = await node.uploadOnce(`${cache}?compression=xz`, "--attempts", "3", "--backoff-ms", "50");
     expect(result.code).toBe(1);
     const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as { msg: string; drv?: string; attempts?: number });
     expect(lines.filter((line) => line.msg === "upload: failed, will retry").map((line) => line.attempts)).toEqual([1, 2]);
@@ -65,6 +70,8 @@ describe("petrel upload", () => {
     expect(readdirSync(join(node.spool, ".dead"))).toEqual([`${"0".repeat(32)}-petrel-gone.drv`]);
     expect(node.queued()).toEqual([]);
     expect(readdirSync(cache).filter((name) => name.endsWith(".narinfo"))).toHaveLength(4);
+    // The compression the URI names is kept.
+    expect(narKinds(cache)).toEqual([".nar.xz"]);
   });
 
   it("keeps draining as the daemon builds, and after a kill -9 resumes with what was queued meanwhile, counting it in its metrics", async () => {
