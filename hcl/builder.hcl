@@ -227,7 +227,10 @@ job "builder" {
         }
       }
 
-      env = local.env
+      # Node's TLS is not used here (git makes its own connections), so no extra CA is read: a
+      # bundle that the node's environment (which Nomad passes to exec tasks) or the image names
+      # would cost each start parsing it, 85 ms for Debian's whole bundle on a 2-core node.
+      env = merge(local.env, { NODE_EXTRA_CA_CERTS = "" })
 
       # Its word is its outcome: no log, so Nomad starts no log collector for it, which each
       # build's start waited for.

@@ -70,6 +70,8 @@ describe("hcl/builder.hcl on the real Nomad", () => {
       args: ["/opt/petrel/dist/cli.js", "fetch"],
     });
     for (const each of [checkout, task]) expect(each?.Env?.PETREL_FETCHED).toBe("${NOMAD_ALLOC_DIR}/petrel-fetched");
+    // Its Node makes no TLS connection: a CA bundle named by the node's environment, which exec tasks inherit, is not parsed at its start.
+    expect(checkout?.Env?.NODE_EXTRA_CA_CERTS).toBe("");
     // Its word says how the fetch went, failures included: it keeps no log, so no log collector starts for it.
     const logs = (each: typeof task) => (each as { LogConfig?: { Disabled?: boolean } } | undefined)?.LogConfig?.Disabled;
     expect({ checkout: logs(checkout), executor: logs(task) }).toEqual({ checkout: true, executor: false });
